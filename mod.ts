@@ -1,0 +1,49 @@
+/**
+ * Real threads for TypeScript, with the threading model Python programmers
+ * know: `Thread` with `start`/`join` and return values, daemon threads, locks
+ * and the other primitives on shared memory, cross-thread queues, a shared map
+ * and a thread-pool executor, on Deno, Bun and Node alike.
+ *
+ * @example Usage
+ * ```ts
+ * import { Thread } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const thread = new Thread({ target: (a: number, b: number) => a * b, args: [6, 7] });
+ * thread.start();
+ * assert.equal(await thread.join(), 42);
+ * ```
+ *
+ * @module
+ */
+export {
+  BrokenBarrierError,
+  CancelledError,
+  ConcurrentModificationError,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  ThreadExitError,
+  ThreadStateError,
+  TimeoutError,
+} from "./src/errors.ts";
+export type { WaitOptions, WaitSyncOptions } from "./src/wait_options.ts";
+export {
+  type ExceptHookArgs,
+  Thread,
+  type ThreadOptions,
+  type ThreadTarget,
+} from "./src/thread/thread.ts";
+export { Timer } from "./src/thread/timer.ts";
+export {
+  ModuleFunction,
+  moduleFunction,
+} from "./src/thread/module_function.ts";
+export {
+  activeCount,
+  currentThread,
+  enumerate,
+  getIdent,
+  isMainThread,
+  mainThread,
+} from "./src/thread/registry.ts";

@@ -1,0 +1,136 @@
+/**
+ * Builds the npm package into `npm/`: ES modules and `.d.ts` files compiled by
+ * `tsc` from the same sources JSR publishes, plus a package.json whose version
+ * comes from deno.json. With `--tests`, also compiles tests/, examples/ and
+ * bench/ into `.node-test/`, importing the built package, for Node's runs.
+ *
+ * Run: `deno run -A scripts/build_npm.ts [--tests]`
+ */
+import { execFileSync } from "node:child_process";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const tsc = join(root, "node_modules", ".bin", "tsc");
+const denoJson = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
+
+const compilerOptions = {
+  target: "ES2022",
+  module: "NodeNext",
+  moduleResolution: "NodeNext",
+  rewriteRelativeImportExtensions: true,
+  allowImportingTsExtensions: false,
+  strict: true,
+  skipLibCheck: true,
+  lib: ["ES2024", "ESNext.Disposable", "DOM"],
+  types: ["node"],
+  typeRoots: [join(root, "node_modules", "@types")],
+};
+
+function compile(outDir: string, files: string[], declaration: boolean): void {
+  const config = join(root, `.tsconfig.build.${process.pid}.json`);
+  writeFileSync(
+    config,
+    JSON.stringify({
+      compilerOptions: {
+        ...compilerOptions,
+        outDir,
+        rootDir: root,
+        declaration,
+      },
+      files,
+    }),
+  );
+  try {
+    execFileSync(tsc, ["-p", config], { stdio: "inherit", cwd: root });
+  } finally {
+    rmSync(config, { force: true });
+  }
+}
+
+function buildPackage(): void {
+  const out = join(root, "npm");
+  rmSync(out, { recursive: true, force: true });
+  compile(join(out, "esm"), [join(root, "mod.ts"), ...listTs("src")], true);
+  writeFileSync(
+    join(out, "package.json"),
+    JSON.stringify(
+      {
+        name: denoJson.name,
+        version: denoJson.version,
+        description:
+          "Real threads for TypeScript: Python's threading model (Thread, Lock, Queue, ThreadPoolExecutor) on Deno, Bun and Node.",
+        license: denoJson.license,
+        type: "module",
+        main: "./esm/mod.js",
+        types: "./esm/mod.d.ts",
+        exports: { ".": { types: "./esm/mod.d.ts", import: "./esm/mod.js" } },
+        files: ["esm/", "README.md", "LICENSE"],
+        engines: { node: ">=20" },
+        sideEffects: false,
+        keywords: [
+          "threads",
+          "worker",
+          "threading",
+          "lock",
+          "queue",
+          "thread-pool",
+          "deno",
+          "bun",
+        ],
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  for (const file of ["README.md", "LICENSE"]) {
+    if (existsSync(join(root, file))) cpSync(join(root, file), join(out, file));
+  }
+}
+
+function listTs(dir: string): string[] {
+  if (!existsSync(join(root, dir))) return [];
+  return readdirSync(join(root, dir), { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".ts"))
+    .map((file) => join(root, dir, file));
+}
+
+/** Compiles tests, examples and benches so that they import the built package. */
+function buildNodeTests(): void {
+  const out = join(root, ".node-test");
+  rmSync(out, { recursive: true, force: true });
+  const files = [...listTs("tests"), ...listTs("examples"), ...listTs("bench")];
+  compile(out, files, false);
+  for (const file of readdirSync(out, { recursive: true, encoding: "utf8" })) {
+    if (!file.endsWith(".js")) continue;
+    const path = join(out, file);
+    const text = readFileSync(path, "utf8");
+    const rewritten = text
+      .replace(/(["'])(?:\.\.\/)+mod\.js\1/g, '"@threading/threading"')
+      // tsc wraps dynamic import() in a helper; a thread target is sent as
+      // source text without the helper, so unwrap it.
+      .replace(/__rewriteRelativeImportExtension\(([^()]*)\)/g, "$1");
+    if (rewritten !== text) writeFileSync(path, rewritten);
+  }
+  const link = join(out, "node_modules", "@threading", "threading");
+  mkdirSync(dirname(link), { recursive: true });
+  symlinkSync(join(root, "npm"), link, "dir");
+  writeFileSync(
+    join(out, "package.json"),
+    JSON.stringify({ type: "module", private: true }),
+  );
+}
+
+buildPackage();
+if (process.argv.includes("--tests")) buildNodeTests();
+console.log(`built npm/ (${denoJson.name}@${denoJson.version})`);

@@ -1,0 +1,92 @@
+/**
+ * Futex-style wait and wake on an `Int32Array` cell of shared memory: the one
+ * mechanism every primitive sleeps on. A wake is only a hint: callers re-check
+ * their state after every wake-up, so spurious wake-ups are harmless.
+ *
+ * @module
+ */
+
+/** How a wait ended. */
+export type WaitResult = "ok" | "not-equal" | "timed-out";
+
+/**
+ * Blocks the calling thread while `cell[index] === expected`, until woken or
+ * until `timeout` ms passed.
+ */
+export function waitSync(
+  cell: Int32Array,
+  index: number,
+  expected: number,
+  timeout = Infinity,
+): WaitResult {
+  return Atomics.wait(cell, index, expected, timeout);
+}
+
+/**
+ * Waits without blocking the event loop while `cell[index] === expected`.
+ * Keeps the process alive while pending (`Atomics.waitAsync` alone does not).
+ * Rejects with `signal.reason` when the signal aborts.
+ */
+export function waitAsync(
+  cell: Int32Array,
+  index: number,
+  expected: number,
+  timeout = Infinity,
+  signal?: AbortSignal,
+): Promise<WaitResult> {
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  const result = Atomics.waitAsync(cell, index, expected, timeout);
+  if (!result.async) return Promise.resolve(result.value);
+  holdLoop();
+  if (signal === undefined) {
+    return result.value.then((value) => {
+      releaseLoop();
+      return value;
+    });
+  }
+  return new Promise<WaitResult>((resolve, reject) => {
+    let settled = false;
+    const onAbort = () => {
+      if (settled) return;
+      settled = true;
+      releaseLoop();
+      // The runtime cannot withdraw a pending waitAsync. Wake every waiter on
+      // the cell so that ours leaves the wait queue at once instead of
+      // swallowing a later single wake meant for someone else.
+      Atomics.notify(cell, index);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    result.value.then((value) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      releaseLoop();
+      resolve(value);
+    });
+  });
+}
+
+/** Wakes up to `count` threads waiting on `cell[index]`; returns how many. */
+export function notify(
+  cell: Int32Array,
+  index: number,
+  count = Infinity,
+): number {
+  return Atomics.notify(cell, index, count);
+}
+
+// One timer keeps the event loop alive while any async wait is pending.
+let pendingWaits = 0;
+let keepAlive: ReturnType<typeof setInterval> | undefined;
+
+function holdLoop(): void {
+  if (pendingWaits++ === 0) keepAlive = setInterval(() => {}, 1 << 30);
+}
+
+function releaseLoop(): void {
+  if (--pendingWaits === 0) {
+    clearInterval(keepAlive);
+    keepAlive = undefined;
+  }
+}

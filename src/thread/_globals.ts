@@ -1,0 +1,35 @@
+/**
+ * Counters every thread of the process shares: thread idents and the `N` of
+ * default names `Thread-N`. The main thread creates them; every worker
+ * receives the same buffer when it starts.
+ *
+ * @module
+ */
+
+const IDENT = 0;
+const NUMBER = 1;
+
+let cells: Int32Array | undefined;
+
+/** The shared counters' buffer, created on first use in the main thread. */
+export function globalsBuffer(): SharedArrayBuffer {
+  cells ??= new Int32Array(new SharedArrayBuffer(8));
+  return cells.buffer as SharedArrayBuffer;
+}
+
+/** Adopts the counters of the thread that started this one. */
+export function adoptGlobals(buffer: SharedArrayBuffer): void {
+  cells = new Int32Array(buffer);
+}
+
+/** A fresh thread ident, unique in the process (the main thread's is 1). */
+export function nextIdent(): number {
+  globalsBuffer();
+  return Atomics.add(cells!, IDENT, 1) + 2;
+}
+
+/** A fresh `N` for a default thread name, unique in the process. */
+export function nextThreadNumber(): number {
+  globalsBuffer();
+  return Atomics.add(cells!, NUMBER, 1) + 1;
+}

@@ -1,0 +1,84 @@
+import { describe } from "../wait_options.ts";
+
+/**
+ * A reference to a function exported by an ES module, for use as a thread
+ * target or an executor task: the thread imports the module and calls the
+ * export, so the function may use everything its module imports. Made by
+ * {@linkcode moduleFunction}.
+ *
+ * @typeParam A The function's parameters.
+ * @typeParam R What it returns (awaited).
+ */
+export class ModuleFunction<A extends unknown[] = unknown[], R = unknown> {
+  /** The module's absolute URL. */
+  readonly url: string;
+  /** The name of the export. */
+  readonly exportName: string;
+  /** Phantom field carrying the function's type; never set. */
+  declare readonly __type?: (...args: A) => R;
+
+  /** Creates the reference; prefer {@linkcode moduleFunction}. */
+  constructor(url: string | URL, exportName: string) {
+    if (typeof url !== "string" && !(url instanceof URL)) {
+      throw new TypeError(
+        `Cannot create a module function as 'url' must be a string or URL: received ${
+          describe(url)
+        }`,
+      );
+    }
+    if (typeof exportName !== "string" || exportName === "") {
+      throw new TypeError(
+        `Cannot create a module function as 'exportName' must be a non-empty string: received ${
+          describe(exportName)
+        }`,
+      );
+    }
+    this.url = new URL(url).href;
+    this.exportName = exportName;
+  }
+}
+
+/**
+ * Names a function exported by a module, to run in a thread. Unlike a function
+ * target, it may use anything its module imports.
+ *
+ * @typeParam F The exported function's type.
+ * @param url The module's absolute URL, for example `new URL("./work.ts", import.meta.url)`.
+ * @param exportName The export to call.
+ * @returns A reference that `Thread` and `ThreadPoolExecutor.submit` accept as a target.
+ *
+ * @example Usage
+ * ```ts ignore
+ * import { moduleFunction, Thread } from "@threading/threading";
+ *
+ * const fib = moduleFunction<(n: number) => number>(new URL("./fib.ts", import.meta.url), "fib");
+ * const thread = new Thread({ target: fib, args: [30] }).start();
+ * console.log(await thread.join());
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export function moduleFunction<F extends (...args: any[]) => unknown>(
+  url: string | URL,
+  exportName: string,
+): ModuleFunction<Parameters<F>, Awaited<ReturnType<F>>> {
+  return new ModuleFunction(url, exportName);
+}
+
+/** Imports a module function's export, with a clear error when it is missing. */
+export async function loadModuleFunction(
+  url: string,
+  exportName: string,
+): Promise<(...args: unknown[]) => unknown> {
+  const module = await import(url) as Record<string, unknown>;
+  const fn = module[exportName];
+  if (typeof fn !== "function") {
+    throw new TypeError(
+      fn === undefined
+        ? `Cannot run module function: '${url}' has no export named '${exportName}'`
+        : `Cannot run module function: the export '${exportName}' of '${url}' is not a function: received ${
+          describe(fn)
+        }`,
+    );
+  }
+  return fn as (...args: unknown[]) => unknown;
+}

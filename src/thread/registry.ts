@@ -1,0 +1,131 @@
+/**
+ * This thread's view of the threads it knows: itself, the main thread and the
+ * threads it started that are still alive.
+ *
+ * @module
+ */
+import type { Thread } from "./thread.ts";
+
+let current: Thread | undefined;
+let main: Thread | undefined;
+let makeMain: (() => Thread) | undefined;
+const alive = new Set<Thread>();
+
+/** Wires the factory of the main thread's `Thread` object (called by `thread.ts`). */
+export function setMainThreadFactory(factory: () => Thread): void {
+  makeMain = factory;
+}
+
+/** Records the `Thread` object this worker runs as (called by the worker entry). */
+export function setCurrentThread(self: Thread, mainObject: Thread): void {
+  current = self;
+  main = mainObject;
+}
+
+/** Records a started thread until it ends. */
+export function trackThread(thread: Thread): void {
+  alive.add(thread);
+}
+
+/** Forgets an ended thread. */
+export function untrackThread(thread: Thread): void {
+  alive.delete(thread);
+}
+
+/**
+ * The main thread's `Thread` object (`name` `"MainThread"`, ident 1).
+ *
+ * @example Usage
+ * ```ts
+ * import { mainThread } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(mainThread().name, "MainThread");
+ * ```
+ */
+export function mainThread(): Thread {
+  main ??= makeMain!();
+  return main;
+}
+
+/**
+ * The `Thread` object of the calling thread: inside a thread it carries that
+ * thread's name, ident and daemon flag.
+ *
+ * @example Usage
+ * ```ts
+ * import { currentThread } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(currentThread().name, "MainThread");
+ * ```
+ */
+export function currentThread(): Thread {
+  return current ?? mainThread();
+}
+
+/**
+ * Whether the calling thread is the main thread.
+ *
+ * @example Usage
+ * ```ts
+ * import { isMainThread } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(isMainThread(), true);
+ * ```
+ */
+export function isMainThread(): boolean {
+  return currentThread() === mainThread();
+}
+
+/**
+ * The live `Thread` objects this thread knows: the main thread, the calling
+ * thread and the threads it started that have not ended.
+ *
+ * @example Usage
+ * ```ts
+ * import { enumerate, mainThread } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(enumerate().includes(mainThread()));
+ * ```
+ */
+export function enumerate(): Thread[] {
+  const list = new Set<Thread>([mainThread(), currentThread()]);
+  for (const thread of alive) {
+    if (thread.isAlive()) list.add(thread);
+    else alive.delete(thread);
+  }
+  return [...list];
+}
+
+/**
+ * The number of live threads; equals `enumerate().length`.
+ *
+ * @example Usage
+ * ```ts
+ * import { activeCount, enumerate } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(activeCount(), enumerate().length);
+ * ```
+ */
+export function activeCount(): number {
+  return enumerate().length;
+}
+
+/**
+ * The calling thread's ident: 1 on the main thread, unique in the process.
+ *
+ * @example Usage
+ * ```ts
+ * import { getIdent } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(getIdent(), 1);
+ * ```
+ */
+export function getIdent(): number {
+  return currentThread().ident!;
+}

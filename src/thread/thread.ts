@@ -1,0 +1,566 @@
+import {
+  MessageChannel,
+  type MessagePort,
+  receiveMessageOnPort,
+} from "node:worker_threads";
+import { ThreadExitError, ThreadStateError, TimeoutError } from "../errors.ts";
+import { runtime } from "../runtime/detect.ts";
+import type { WorkerHandle } from "../runtime/types.ts";
+import { decode, encodeChecked, type Encoded } from "../transfer/codec.ts";
+import { deserializeError } from "../transfer/error_codec.ts";
+import { functionToSource } from "../transfer/function_source.ts";
+import { waitAsync } from "../sync/futex.ts";
+import {
+  describe,
+  validateSignal,
+  validateTimeout,
+  type WaitOptions,
+  type WaitSyncOptions,
+} from "../wait_options.ts";
+import { globalsBuffer, nextIdent, nextThreadNumber } from "./_globals.ts";
+import {
+  DIED,
+  DONE,
+  DONE_MESSAGE,
+  type Outcome,
+  RUNNING,
+  type StartMessage,
+  STATE,
+  type TargetSpec,
+} from "./_protocol.ts";
+import { classLevels, ownFields } from "./_class_source.ts";
+import { ModuleFunction } from "./module_function.ts";
+import {
+  currentThread,
+  setMainThreadFactory,
+  trackThread,
+  untrackThread,
+} from "./registry.ts";
+
+/** What a thread runs: a self-contained function, or a module's export. */
+// deno-lint-ignore no-explicit-any
+export type ThreadTarget<T = unknown, A extends unknown[] = any[]> =
+  | ((...args: A) => T | Promise<T>)
+  | ModuleFunction<A, T>;
+
+/** Options for {@linkcode Thread}. */
+// deno-lint-ignore no-explicit-any
+export interface ThreadOptions<T = unknown, A extends unknown[] = any[]> {
+  /**
+   * The function to run, sent to the thread as source text (it must be
+   * self-contained), or a {@linkcode ModuleFunction}. Subclasses that override
+   * `run()` leave it out.
+   */
+  target?: ThreadTarget<T, A>;
+  /** Arguments for the target: structured-cloneable values and shared objects. */
+  args?: A;
+  /**
+   * The thread's name.
+   *
+   * @default {"Thread-N (targetName)"}
+   */
+  name?: string;
+  /**
+   * Whether the thread is a daemon: daemon threads never keep the process
+   * alive and are stopped when it exits.
+   *
+   * @default {the creating thread's daemon flag (false on the main thread)}
+   */
+  daemon?: boolean;
+}
+
+/** What {@linkcode Thread.excepthook} receives, like Python's `ExceptHookArgs`. */
+export interface ExceptHookArgs {
+  /** The error (or other value) the thread ended with. */
+  error: unknown;
+  /** The error's class name, such as `"TypeError"`. */
+  excType: string;
+  /** The thread that raised it. */
+  thread: Thread | null;
+}
+
+// Set just before the library itself builds the main thread's or a worker's own
+// `Thread` object, which then describes an existing thread instead of a new one.
+let pendingSelfInit: SelfInit | undefined;
+const entryUrl = new URL(
+  `./worker_entry${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
+  import.meta.url,
+);
+
+interface SelfInit {
+  ident: number;
+  control?: Int32Array;
+}
+
+type Kind = "user" | "main" | "self";
+
+function defaultExcepthook({ error, thread }: ExceptHookArgs): void {
+  const text = error instanceof Error
+    ? (error.stack ?? `${error.name}: ${error.message}`)
+    : String(
+      error,
+    );
+  runtime.writeStderr(`Exception in thread ${thread?.name ?? "?"}:\n${text}\n`);
+}
+
+/**
+ * A thread of execution that runs in parallel with the others: a worker of the
+ * runtime (Deno, Bun or Node) behind Python's `threading.Thread` surface.
+ *
+ * Pass a `target` (sent as source text, so it must be self-contained) or
+ * extend the class and override `run()`; `start()` it, then `join()` it to get
+ * the target's return value or its error.
+ *
+ * @typeParam T What the target returns (awaited).
+ *
+ * @example Function target
+ * ```ts
+ * import { Thread } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const thread = new Thread({
+ *   target: (nMax: number) => {
+ *     let n = 0;
+ *     while (n < nMax) n++;
+ *     return n;
+ *   },
+ *   args: [1_000_000],
+ * });
+ * thread.start();
+ * assert.equal(await thread.join(), 1_000_000);
+ * ```
+ *
+ * @example Subclass
+ * ```ts
+ * import { Thread } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * class Counter extends Thread<number> {
+ *   nMax = 1000;
+ *   override run(): number {
+ *     let n = 0;
+ *     while (n < this.nMax) n++;
+ *     return n;
+ *   }
+ * }
+ * assert.equal(await new Counter().start().join(), 1000);
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export class Thread<T = unknown, A extends unknown[] = any[]> {
+  /**
+   * Called with an error that a thread ended with when nobody had called
+   * `join()` on it. The default prints `Exception in thread NAME:` and the
+   * stack to stderr. Assign your own to log elsewhere.
+   *
+   * @example Usage
+   * ```ts
+   * import { Thread } from "@threading/threading";
+   *
+   * Thread.excepthook = ({ error, thread }) => {
+   *   console.error(`thread ${thread?.name} failed:`, error);
+   * };
+   * ```
+   */
+  static excepthook: (args: ExceptHookArgs) => void = defaultExcepthook;
+
+  #kind: Kind = "user";
+  #target: ThreadTarget<T, A> | undefined;
+  #targetSpec: TargetSpec = { kind: "none" };
+  #args: A;
+  #encodedArgs: Encoded | undefined;
+  #name: string;
+  #daemon: boolean;
+  #ident: number | null = null;
+  #started = false;
+  #control: Int32Array | undefined;
+  #handle: WorkerHandle | undefined;
+  #port: MessagePort | undefined;
+  #outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
+  #joinCalled = false;
+
+  /**
+   * Creates a thread; nothing runs until {@linkcode Thread.start}.
+   *
+   * @throws {TypeError} when `target` is not a function or module function, or
+   * an argument cannot be cloned (the message names its position).
+   */
+  constructor(options: ThreadOptions<T, A> = {}) {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `Cannot create thread as 'options' must be an object: received ${
+          describe(options)
+        }`,
+      );
+    }
+    const init = pendingSelfInit;
+    pendingSelfInit = undefined;
+    const { target, args = [] as unknown as A, name, daemon } = options;
+    if (
+      target !== undefined && target !== null &&
+      !(target instanceof ModuleFunction)
+    ) {
+      if (typeof target !== "function") {
+        throw new TypeError(
+          `Cannot create thread as 'target' must be a function or a moduleFunction(): received ${
+            describe(target)
+          }`,
+        );
+      }
+      if (init === undefined) {
+        this.#targetSpec = {
+          kind: "function",
+          source: functionToSource(target, "the target"),
+        };
+      }
+    } else if (target instanceof ModuleFunction) {
+      this.#targetSpec = {
+        kind: "module",
+        url: target.url,
+        exportName: target.exportName,
+      };
+    }
+    if (!Array.isArray(args)) {
+      throw new TypeError(
+        `Cannot create thread as 'args' must be an array: received ${
+          describe(args)
+        }`,
+      );
+    }
+    if (name !== undefined && typeof name !== "string") {
+      throw new TypeError(
+        `Cannot create thread as 'name' must be a string: received ${
+          describe(name)
+        }`,
+      );
+    }
+    if (daemon !== undefined && typeof daemon !== "boolean") {
+      throw new TypeError(
+        `Cannot create thread as 'daemon' must be a boolean: received ${
+          describe(daemon)
+        }`,
+      );
+    }
+    this.#target = target ?? undefined;
+    this.#args = args;
+    if (init !== undefined) {
+      this.#kind = init.control === undefined ? "main" : "self";
+      this.#ident = init.ident;
+      this.#control = init.control;
+      this.#started = true;
+      this.#name = name ?? "MainThread";
+      this.#daemon = daemon ?? false;
+      return;
+    }
+    this.#encodedArgs = args.length === 0
+      ? { h: false, v: [] }
+      : encodeChecked(args, "args");
+    this.#name = name ?? defaultName(target);
+    this.#daemon = daemon ?? currentThread().daemon;
+  }
+
+  /** The thread's name; not unique. */
+  get name(): string {
+    return this.#name;
+  }
+  set name(value: string) {
+    if (typeof value !== "string") {
+      throw new TypeError(
+        `Cannot set thread name as it must be a string: received ${
+          describe(value)
+        }`,
+      );
+    }
+    this.#name = value;
+  }
+
+  /**
+   * Whether this is a daemon thread; settable before `start()` only.
+   *
+   * @throws {ThreadStateError} when set after `start()`.
+   */
+  get daemon(): boolean {
+    return this.#daemon;
+  }
+  set daemon(value: boolean) {
+    if (this.#started) {
+      throw new ThreadStateError(
+        "Cannot set daemon status of an active thread: set it before start()",
+      );
+    }
+    if (typeof value !== "boolean") {
+      throw new TypeError(
+        `Cannot set daemon as it must be a boolean: received ${
+          describe(value)
+        }`,
+      );
+    }
+    this.#daemon = value;
+  }
+
+  /** The thread's ident, unique in the process; `null` until `start()`. */
+  get ident(): number | null {
+    return this.#ident;
+  }
+
+  /**
+   * Whether the thread runs: true from `start()` until its target has
+   * finished.
+   */
+  isAlive(): boolean {
+    if (this.#kind === "main") return true;
+    if (!this.#started || this.#outcome !== undefined) return false;
+    return Atomics.load(this.#control!, STATE) === RUNNING;
+  }
+
+  /**
+   * The thread's work, run inside the thread by `start()`. The default calls
+   * the target with the args; subclasses override it.
+   */
+  run(): T | Promise<T> {
+    const target = this.#target;
+    if (target === undefined) return undefined as T;
+    if (target instanceof ModuleFunction) {
+      return import(target.url).then((module) =>
+        module[target.exportName](...this.#args)
+      );
+    }
+    return target(...this.#args);
+  }
+
+  /**
+   * Starts the thread: its `run()` executes in a new worker.
+   *
+   * @returns The thread itself, to chain `join()`.
+   * @throws {ThreadStateError} when called a second time.
+   */
+  start(): this {
+    if (this.#started) {
+      throw new ThreadStateError(
+        "Cannot start thread: threads can only be started once",
+      );
+    }
+    const isSubclass = Object.getPrototypeOf(this) !== Thread.prototype;
+    const message: Omit<StartMessage, "control" | "port" | "ident"> = {
+      type: "thread",
+      globals: globalsBuffer(),
+      name: this.#name,
+      daemon: this.#daemon,
+      target: this.#targetSpec,
+      args: this.#encodedArgs!,
+    };
+    if (isSubclass) {
+      message.classLevels = classLevels(this, Thread.prototype);
+      const { values, functions } = ownFields(this);
+      message.fields = encodeChecked(values, "this");
+      message.fieldFunctions = functions;
+    }
+    this.#started = true;
+    this.#ident = nextIdent();
+    const control = new Int32Array(new SharedArrayBuffer(4));
+    const { port1, port2 } = new MessageChannel();
+    this.#control = control;
+    this.#port = port1;
+    const handle = runtime.spawn(entryUrl, {
+      name: this.#name,
+      unrefable: this.#daemon,
+    });
+    this.#handle = handle;
+    if (this.#daemon) handle.unref();
+    handle.onMessage((data) => {
+      if (data === DONE_MESSAGE) this.#finish();
+    });
+    // Also notices an end that the worker reports only through shared memory
+    // (Deno's web workers signal no exit). This wait keeps nothing alive.
+    const ended = Atomics.waitAsync(control, STATE, RUNNING);
+    if (ended.async) void ended.value.then(() => this.#finish());
+    handle.onError((error) => this.#finish(error));
+    handle.onExit((code) => this.#finish(undefined, code));
+    trackThread(this);
+    handle.postMessage(
+      {
+        ...message,
+        control: control.buffer,
+        port: port2,
+        ident: this.#ident,
+      } satisfies StartMessage,
+      [port2],
+    );
+    return this;
+  }
+
+  /**
+   * Waits until the thread ends, without blocking the event loop.
+   *
+   * @returns The target's (awaited) return value.
+   * @throws {ThreadStateError} at once when the thread was never started, or
+   * is the calling thread.
+   * @throws The thread's own error (same name, message, stack and cause);
+   * {@linkcode TimeoutError} when `timeout` ms pass first (the thread keeps
+   * running); `signal.reason` when the signal aborts.
+   */
+  join(options: WaitOptions = {}): Promise<T> {
+    const timeout = validateTimeout(options.timeout, "join thread");
+    const signal = validateSignal(options.signal, "join thread");
+    this.#checkJoinable();
+    this.#joinCalled = true;
+    return this.#join(timeout, signal);
+  }
+
+  async #join(timeout: number, signal: AbortSignal | undefined): Promise<T> {
+    if (this.#outcome === undefined) {
+      const deadline = performance.now() + timeout;
+      const control = this.#control!;
+      while (Atomics.load(control, STATE) === RUNNING) {
+        const left = deadline - performance.now();
+        if (left <= 0) {
+          throw new TimeoutError(
+            `Thread ${this.#name} did not finish within ${timeout} ms`,
+          );
+        }
+        // Keeps the process alive meanwhile, also for a daemon thread.
+        await waitAsync(control, STATE, RUNNING, left, signal);
+      }
+      this.#finish();
+    }
+    const outcome = this.#outcome!;
+    if (outcome.ok) return outcome.value;
+    throw outcome.error;
+  }
+
+  /**
+   * Blocks the calling thread until this thread ends (Python's `join()`).
+   *
+   * @returns The target's return value.
+   * @throws {ThreadStateError} when the thread was never started, or is the
+   * calling thread.
+   * @throws The thread's own error; {@linkcode TimeoutError} when `timeout`
+   * ms pass first.
+   */
+  joinSync(options: WaitSyncOptions = {}): T {
+    const timeout = validateTimeout(options.timeout, "join thread");
+    this.#checkJoinable();
+    this.#joinCalled = true;
+    if (this.#outcome === undefined) {
+      const deadline = performance.now() + timeout;
+      const control = this.#control!;
+      while (Atomics.load(control, STATE) === RUNNING) {
+        const left = deadline - performance.now();
+        if (left <= 0) {
+          throw new TimeoutError(
+            `Thread ${this.#name} did not finish within ${timeout} ms`,
+          );
+        }
+        Atomics.wait(control, STATE, RUNNING, left);
+      }
+      this.#finish();
+    }
+    const outcome = this.#outcome!;
+    if (outcome.ok) return outcome.value;
+    throw outcome.error;
+  }
+
+  /** A readable description, like Python's `<Thread(name, started ident)>`. */
+  toString(): string {
+    const status = this.#outcome !== undefined
+      ? "stopped"
+      : this.#started
+      ? "started"
+      : "initial";
+    return `<Thread(${this.#name}, ${status}${this.#daemon ? " daemon" : ""} ${
+      this.#ident ?? ""
+    })>`;
+  }
+
+  #checkJoinable(): void {
+    if (this.#kind !== "user") {
+      throw new ThreadStateError(
+        this === currentThread()
+          ? "Cannot join current thread: it would wait for itself"
+          : `Cannot join ${this.#name}: only threads started with start() can be joined`,
+      );
+    }
+    if (!this.#started) {
+      throw new ThreadStateError(
+        "Cannot join thread before it is started: call start() first",
+      );
+    }
+  }
+
+  /** Records the outcome once the worker finished, exited or crashed. */
+  #finish(crash?: unknown, exitCode?: number): void {
+    if (this.#outcome !== undefined) return;
+    const state = Atomics.load(this.#control!, STATE);
+    const received = state === DONE
+      ? receiveMessageOnPort(this.#port!)
+      : undefined;
+    if (received !== undefined) {
+      const outcome = received.message as Outcome;
+      this.#outcome = outcome.ok
+        ? { ok: true, value: decode(outcome.value) as T }
+        : { ok: false, error: deserializeError(outcome.error) };
+    } else if (crash !== undefined) {
+      this.#outcome = { ok: false, error: crash };
+    } else if (state === RUNNING && exitCode === undefined) {
+      return; // Not finished yet.
+    } else {
+      this.#outcome = {
+        ok: false,
+        error: new ThreadExitError(
+          `Thread ${this.#name} ended before its target returned${
+            state === DIED ? " (it called exit)" : ""
+          }${exitCode !== undefined ? `: exit code ${exitCode}` : ""}`,
+          exitCode,
+        ),
+      };
+    }
+    // Wakes joiners of a thread that ended without reporting.
+    if (
+      Atomics.compareExchange(this.#control!, STATE, RUNNING, DIED) === RUNNING
+    ) {
+      Atomics.notify(this.#control!, STATE);
+    }
+    this.#port!.close();
+    untrackThread(this);
+    if (!this.#outcome.ok && !this.#joinCalled) {
+      try {
+        Thread.excepthook({
+          error: this.#outcome.error,
+          excType: (this.#outcome.error as Error)?.name ??
+            typeof this.#outcome.error,
+          thread: this,
+        });
+      } catch (hookError) {
+        defaultExcepthook({ error: hookError, excType: "Error", thread: this });
+      }
+    }
+  }
+}
+
+function selfThread(options: ThreadOptions, init: SelfInit): Thread {
+  pendingSelfInit = init;
+  return new Thread(options);
+}
+
+function defaultName(target: unknown): string {
+  const n = nextThreadNumber();
+  const targetName = target instanceof ModuleFunction
+    ? target.exportName
+    : typeof target === "function"
+    ? target.name
+    : "";
+  return targetName ? `Thread-${n} (${targetName})` : `Thread-${n}`;
+}
+
+setMainThreadFactory(() =>
+  selfThread({ name: "MainThread", daemon: false }, { ident: 1 })
+);
+
+/** Builds the `Thread` object a worker runs as (used by the worker entry). */
+export function threadForWorker(
+  options: ThreadOptions,
+  ident: number,
+  control: Int32Array,
+): Thread {
+  return selfThread(options, { ident, control });
+}

@@ -1,0 +1,76 @@
+import { describe } from "../wait_options.ts";
+import { Thread } from "./thread.ts";
+
+/**
+ * A thread that calls `target(...args)` after `intervalMs` milliseconds,
+ * unless {@linkcode Timer.cancel} was called first (Python's `threading.Timer`).
+ * The target travels as source text, like any thread target.
+ *
+ * @example Usage
+ * ```ts
+ * import { Timer } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const timer = new Timer(10, (a: number, b: number) => a + b, [2, 3]);
+ * timer.start();
+ * assert.equal(await timer.join(), 5);
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export class Timer<T = unknown, A extends unknown[] = any[]>
+  extends Thread<T | undefined> {
+  /** The delay in milliseconds. */
+  interval: number;
+  /** The function to call. */
+  function: (...args: A) => T | Promise<T>;
+  /** Its arguments. */
+  args: A;
+  /** The shared cell that `cancel()` sets; the thread skips the call when set. */
+  finished: Int32Array;
+
+  /**
+   * Creates the timer; `start()` it.
+   *
+   * @throws {TypeError} when `target` is not a function.
+   * @throws {RangeError} when `intervalMs` is negative or not a number.
+   */
+  constructor(
+    intervalMs: number,
+    target: (...args: A) => T | Promise<T>,
+    args?: A,
+  ) {
+    super({});
+    if (typeof intervalMs !== "number" || !(intervalMs >= 0)) {
+      throw new RangeError(
+        `Cannot create timer as 'intervalMs' must be a non-negative number: received ${
+          describe(intervalMs)
+        }`,
+      );
+    }
+    if (typeof target !== "function") {
+      throw new TypeError(
+        `Cannot create timer as 'target' must be a function: received ${
+          describe(target)
+        }`,
+      );
+    }
+    this.interval = intervalMs;
+    this.function = target;
+    this.args = args ?? ([] as unknown as A);
+    this.finished = new Int32Array(new SharedArrayBuffer(4));
+  }
+
+  /** Stops the timer if it has not fired yet; harmless afterwards. */
+  cancel(): void {
+    Atomics.store(this.finished, 0, 1);
+    Atomics.notify(this.finished, 0);
+  }
+
+  /** Waits for the interval, then calls the function unless cancelled. */
+  override run(): T | Promise<T> | undefined {
+    Atomics.wait(this.finished, 0, 0, this.interval);
+    if (Atomics.load(this.finished, 0) !== 0) return undefined;
+    Atomics.store(this.finished, 0, 1);
+    return this.function(...this.args);
+  }
+}

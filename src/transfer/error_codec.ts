@@ -1,0 +1,135 @@
+/**
+ * Errors cross threads with their class name, message, stack, `cause` chain
+ * and own enumerable properties (such as `code`).
+ *
+ * @module
+ */
+import {
+  BrokenBarrierError,
+  CancelledError,
+  ConcurrentModificationError,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  ThreadExitError,
+  ThreadStateError,
+  TimeoutError,
+} from "../errors.ts";
+
+/** An error flattened for `postMessage`. */
+export interface SerializedError {
+  /** `true` for an `Error`; `false` for any other thrown value. */
+  error: boolean;
+  /** The error's `name`. */
+  name?: string;
+  /** The error's `message`. */
+  message?: string;
+  /** The error's `stack`. */
+  stack?: string;
+  /** The serialized `cause`, when there was one. */
+  cause?: SerializedError;
+  /** Sub-errors of an `AggregateError`. */
+  errors?: SerializedError[];
+  /** Own enumerable properties that could be cloned. */
+  props?: Record<string, unknown>;
+  /** A thrown non-error value, cloned or described. */
+  value?: unknown;
+}
+
+const knownErrors: Record<string, new (message?: string) => Error> = {
+  Error,
+  TypeError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  EvalError,
+  URIError,
+  ThreadStateError,
+  TimeoutError,
+  BrokenBarrierError,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  CancelledError,
+  ConcurrentModificationError,
+};
+
+/** Flattens a thrown value so that it survives `postMessage`. */
+export function serializeError(thrown: unknown, depth = 0): SerializedError {
+  if (!(thrown instanceof Error)) {
+    return { error: false, value: cloneOrDescribe(thrown) };
+  }
+  const out: SerializedError = {
+    error: true,
+    name: thrown.name,
+    message: thrown.message,
+    stack: thrown.stack,
+  };
+  if ("cause" in thrown && depth < 16) {
+    out.cause = serializeError(thrown.cause, depth + 1);
+  }
+  if (thrown instanceof AggregateError && depth < 16) {
+    out.errors = thrown.errors.map((e) => serializeError(e, depth + 1));
+  }
+  const props: Record<string, unknown> = {};
+  let any = false;
+  for (const key of Object.keys(thrown)) {
+    if (
+      key === "cause" || key === "stack" || key === "message" || key === "name"
+    ) continue;
+    props[key] = cloneOrDescribe(
+      (thrown as unknown as Record<string, unknown>)[key],
+    );
+    any = true;
+  }
+  if (any) out.props = props;
+  return out;
+}
+
+/** Rebuilds a thrown value flattened by {@linkcode serializeError}. */
+export function deserializeError(data: SerializedError): unknown {
+  if (!data.error) return data.value;
+  let error: Error;
+  if (data.errors !== undefined) {
+    error = new AggregateError(data.errors.map(deserializeError), data.message);
+  } else if (data.name === "ThreadExitError") {
+    error = new ThreadExitError(data.message ?? "");
+  } else {
+    const Ctor = knownErrors[data.name ?? "Error"] ?? Error;
+    error = new Ctor(data.message);
+  }
+  if (error.name !== data.name) {
+    Object.defineProperty(error, "name", {
+      value: data.name,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+  if (data.stack !== undefined) {
+    Object.defineProperty(error, "stack", {
+      value: data.stack,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+  if (data.cause !== undefined) {
+    Object.defineProperty(error, "cause", {
+      value: deserializeError(data.cause),
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+  if (data.props !== undefined) Object.assign(error, data.props);
+  return error;
+}
+
+function cloneOrDescribe(value: unknown): unknown {
+  try {
+    return structuredClone(value);
+  } catch {
+    return String(value);
+  }
+}
