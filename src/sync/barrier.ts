@@ -4,6 +4,7 @@
  * @module
  */
 import { BrokenBarrierError } from "../errors.ts";
+import { decode, encodeChecked, type Encoded } from "../transfer/codec.ts";
 import {
   compileFunction,
   explainMissingVariable,
@@ -50,7 +51,15 @@ export interface BarrierOptions {
    * thread's target, so it must be self-contained. When it throws, the
    * barrier breaks and that thread's `wait()` throws its error.
    */
-  action?: () => unknown;
+  action?: (...args: never[]) => unknown;
+  /**
+   * Arguments for `action`: structured-cloneable values and shared objects
+   * (locks, typed arrays over shared memory...), which reach the action live
+   * in whichever thread runs it.
+   *
+   * @default {[]}
+   */
+  args?: unknown[];
   /**
    * The timeout of waits that do not pass their own, in ms.
    *
@@ -65,6 +74,7 @@ interface BarrierData {
   parties: number;
   timeout: number;
   action: string | null;
+  args: Encoded;
 }
 
 let adopting: BarrierData | undefined;
@@ -74,6 +84,10 @@ let adopting: BarrierData | undefined;
  * `threading.Barrier`. Each party calls `wait()`; all of them stay there
  * until the last one arrives, then all go on together, and the barrier is
  * ready for the next cycle.
+ *
+ * The optional `action` runs once per cycle in the last thread to arrive,
+ * before anyone is released. It travels as source text, like a thread's
+ * target, so it reaches shared state through `args`.
  *
  * A wait that times out or is aborted breaks the barrier: that party and
  * every other one (waiting now or arriving later) get `BrokenBarrierError`
@@ -102,7 +116,9 @@ export class Barrier {
   #parties: number;
   #timeout: number;
   #actionSource: string | null;
-  #action: (() => unknown) | undefined;
+  #action: ((...args: unknown[]) => unknown) | undefined;
+  #encodedArgs: Encoded;
+  #args: unknown[] | undefined;
 
   /**
    * Creates a barrier for `parties` threads.
@@ -121,6 +137,7 @@ export class Barrier {
       this.#parties = data.parties;
       this.#timeout = data.timeout;
       this.#actionSource = data.action;
+      this.#encodedArgs = data.args;
       return;
     }
     if (typeof parties !== "number") {
@@ -144,11 +161,20 @@ export class Barrier {
         }`,
       );
     }
-    const { action, timeout } = options;
+    const { action, args = [], timeout } = options;
     this.#timeout = validateTimeout(timeout, "create barrier");
     this.#actionSource = action === undefined || action === null
       ? null
       : functionToSource(action, "the barrier's action");
+    if (!Array.isArray(args)) {
+      throw new TypeError(
+        `Cannot create barrier as 'args' must be an array: received ${
+          describe(args)
+        }`,
+      );
+    }
+    this.#encodedArgs = encodeChecked(args, "the barrier's args");
+    this.#args = args;
     this.#parties = parties;
     this.#cond = new Condition(new Lock());
     this.#cells = new Int32Array(new SharedArrayBuffer(WORDS * 4));
@@ -192,6 +218,7 @@ export class Barrier {
    *
    * const barrier = new Barrier(1);
    * assert.equal(await barrier.wait(), 0);
+   * assert.equal(await barrier.wait({ timeout: 100 }), 0);
    * ```
    */
   wait(options?: WaitOptions): Promise<number> {
@@ -216,11 +243,14 @@ export class Barrier {
    * import { Barrier } from "@threading/threading";
    * import assert from "node:assert/strict";
    *
-   * let cycles = 0;
-   * const barrier = new Barrier(1, { action: () => console.log("all here") });
+   * const cycles = new Int32Array(new SharedArrayBuffer(4));
+   * const barrier = new Barrier(1, {
+   *   action: (cycles: Int32Array) => Atomics.add(cycles, 0, 1),
+   *   args: [cycles],
+   * });
    * assert.equal(barrier.waitSync(), 0);
-   * cycles++;
-   * assert.equal(cycles, 1);
+   * assert.equal(barrier.waitSync(), 0);
+   * assert.equal(cycles[0], 2);
    * ```
    */
   waitSync(options?: WaitSyncOptions): number {
@@ -347,6 +377,7 @@ export class Barrier {
         parties: this.#parties,
         timeout: this.#timeout,
         action: this.#actionSource,
+        args: this.#encodedArgs,
       } satisfies BarrierData,
     };
   }
@@ -407,8 +438,9 @@ export class Barrier {
     };
     let result: unknown;
     try {
-      this.#action ??= compileFunction(this.#actionSource) as () => unknown;
-      result = this.#action();
+      this.#action ??= compileFunction(this.#actionSource);
+      this.#args ??= decode(structuredClone(this.#encodedArgs)) as unknown[];
+      result = this.#action(...this.#args);
     } catch (error) {
       fail(error);
     }
