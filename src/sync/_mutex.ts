@@ -33,9 +33,6 @@ const UNLOCKED = 0;
 const LOCKED = 1;
 const CONTENDED = 2;
 
-/** Spins before sleeping: a lock held for a few instructions is often free again by then. */
-const SPINS = 64;
-
 /** Takes the lock if it is free. */
 export function tryLock(cells: Int32Array): boolean {
   return Atomics.compareExchange(cells, STATE, UNLOCKED, LOCKED) === UNLOCKED;
@@ -51,14 +48,7 @@ export function isLocked(cells: Int32Array): boolean {
  * tried the fast path once).
  */
 export function lockSyncSlow(cells: Int32Array, timeout: number): boolean {
-  for (let i = 0; i < SPINS; i++) {
-    if (
-      Atomics.load(cells, STATE) === UNLOCKED &&
-      Atomics.compareExchange(cells, STATE, UNLOCKED, LOCKED) === UNLOCKED
-    ) {
-      return true;
-    }
-  }
+  // No spinning first: bench/locks.ts showed no gain from it here (2 cores).
   const deadline = deadlineOf(timeout);
   while (Atomics.exchange(cells, STATE, CONTENDED) !== UNLOCKED) {
     const left = remaining(deadline);

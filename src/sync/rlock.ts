@@ -37,6 +37,9 @@ import {
   unlock,
 } from "./_mutex.ts";
 
+// OWNER and COUNT change only in the owning thread, between taking and
+// releasing the mutex, whose atomic operations order them for the next
+// owner: plain reads and writes suffice (aligned 32-bit accesses never tear).
 /** The ident of the owning thread, 0 when free. */
 const OWNER = MUTEX_WORDS;
 /** How many times the owner acquired it. */
@@ -118,9 +121,7 @@ export class RLock {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const cells = this.#cells;
     const me = getIdent();
-    if (Atomics.load(cells, OWNER) === me) {
-      return Promise.resolve(this.#reenter(cells));
-    }
+    if (cells[OWNER] === me) return Promise.resolve(this.#reenter(cells));
     if (tryLock(cells)) {
       this.#own(cells, me, 1);
       return Promise.resolve(true);
@@ -155,7 +156,7 @@ export class RLock {
       : acquireTimeout(options, "acquire rlock");
     const cells = this.#cells;
     const me = getIdent();
-    if (Atomics.load(cells, OWNER) === me) return this.#reenter(cells);
+    if (cells[OWNER] === me) return this.#reenter(cells);
     if (!tryLock(cells) && (timeout === 0 || !lockSyncSlow(cells, timeout))) {
       return false;
     }
@@ -181,7 +182,7 @@ export class RLock {
   tryAcquire(): boolean {
     const cells = this.#cells;
     const me = getIdent();
-    if (Atomics.load(cells, OWNER) === me) return this.#reenter(cells);
+    if (cells[OWNER] === me) return this.#reenter(cells);
     if (!tryLock(cells)) return false;
     this.#own(cells, me, 1);
     return true;
@@ -206,11 +207,11 @@ export class RLock {
    */
   release(): void {
     const cells = this.#cells;
-    this.#checkOwner(cells, "release");
-    const count = Atomics.load(cells, COUNT) - 1;
-    Atomics.store(cells, COUNT, count);
+    if (cells[OWNER] !== getIdent()) this.#notOwner(cells, "release");
+    const count = cells[COUNT] - 1;
+    cells[COUNT] = count;
     if (count === 0) {
-      Atomics.store(cells, OWNER, 0);
+      cells[OWNER] = 0;
       unlock(cells);
     }
   }
@@ -343,7 +344,7 @@ export class RLock {
    * @ignore
    */
   [isOwned](): boolean {
-    return Atomics.load(this.#cells, OWNER) === getIdent();
+    return this.#cells[OWNER] === getIdent();
   }
 
   /**
@@ -353,10 +354,10 @@ export class RLock {
    */
   [releaseSave](): number {
     const cells = this.#cells;
-    this.#checkOwner(cells, "release");
-    const count = Atomics.load(cells, COUNT);
-    Atomics.store(cells, COUNT, 0);
-    Atomics.store(cells, OWNER, 0);
+    if (cells[OWNER] !== getIdent()) this.#notOwner(cells, "release");
+    const count = cells[COUNT];
+    cells[COUNT] = 0;
+    cells[OWNER] = 0;
     unlock(cells);
     return count;
   }
@@ -392,24 +393,23 @@ export class RLock {
   }
 
   #own(cells: Int32Array, me: number, count: number): void {
-    Atomics.store(cells, OWNER, me);
-    Atomics.store(cells, COUNT, count);
+    cells[OWNER] = me;
+    cells[COUNT] = count;
   }
 
   #reenter(cells: Int32Array): boolean {
-    const count = Atomics.load(cells, COUNT);
+    const count = cells[COUNT];
     if (count === MAX_COUNT) {
       throw new RangeError(
         `Cannot acquire rlock as it is already held ${MAX_COUNT} times by this thread`,
       );
     }
-    Atomics.store(cells, COUNT, count + 1);
+    cells[COUNT] = count + 1;
     return true;
   }
 
-  #checkOwner(cells: Int32Array, action: string): void {
+  #notOwner(cells: Int32Array, action: string): never {
     const owner = Atomics.load(cells, OWNER);
-    if (owner === getIdent()) return;
     throw new ThreadStateError(
       owner === 0
         ? `Cannot ${action} an unlocked rlock: acquire it first`
