@@ -94,7 +94,16 @@ export async function lockAsyncSlow(
  * @returns `false` when the lock was not locked (nothing changed).
  */
 export function unlock(cells: Int32Array): boolean {
-  const previous = Atomics.exchange(cells, STATE, UNLOCKED);
+  return unlocked(cells, Atomics.exchange(cells, STATE, UNLOCKED));
+}
+
+/**
+ * Finishes a release whose exchange found `previous`: wakes a waiter if there
+ * may be one.
+ *
+ * @returns `false` when the lock was not locked.
+ */
+export function unlocked(cells: Int32Array, previous: number): boolean {
   if (previous === CONTENDED) wake(cells);
   return previous !== UNLOCKED;
 }
