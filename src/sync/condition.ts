@@ -80,8 +80,14 @@ let adopting: { cells: Int32Array; lock: Lockable } | undefined;
  * const box = new Int32Array(new SharedArrayBuffer(4));
  * const consumer = new Thread({
  *   target: (cond: Condition, box: Int32Array) => {
- *     using _held = cond.lockSync();
- *     return cond.waitForSync(() => box[0]);
+ *     // No `using` in thread targets: they travel as source text, and a
+ *     // compiler may rewrite `using` into helpers that stay behind.
+ *     cond.acquireSync();
+ *     try {
+ *       return cond.waitForSync(() => box[0]);
+ *     } finally {
+ *       cond.release();
+ *     }
  *   },
  *   args: [cond, box],
  * }).start();
@@ -335,7 +341,7 @@ export class Condition {
     const deadline = deadlineOf(timeout);
     for (;;) {
       const seq = Atomics.load(cells, SYNC_SEQ);
-      const saved = lock[releaseSave]();
+      const saved = this.#releaseOrLeave(generation, SYNC_SLEEPERS);
       const left = remaining(deadline);
       if (left > 0) waitSync(cells, SYNC_SEQ, seq, left);
       lock[acquireRestoreSync](saved);
@@ -515,7 +521,7 @@ export class Condition {
     const lock = this.#lock;
     for (;;) {
       const seq = Atomics.load(cells, ASYNC_SEQ);
-      const saved = lock[releaseSave]();
+      const saved = this.#releaseOrLeave(generation, ASYNC_SLEEPERS);
       const left = remaining(deadline);
       let aborted: { reason: unknown } | undefined;
       if (left > 0) {
@@ -561,6 +567,19 @@ export class Condition {
       throw new ThreadStateError(
         `Cannot ${action} a condition whose lock is not held: acquire it first`,
       );
+    }
+  }
+
+  /**
+   * Releases the lock for a wait. Should that fail (another thread released
+   * a `Lock` held here), the waiter leaves before the error propagates.
+   */
+  #releaseOrLeave(generation: number, sleepers: number): number {
+    try {
+      return this.#lock[releaseSave]();
+    } catch (error) {
+      this.#leave(generation, sleepers);
+      throw error;
     }
   }
 
