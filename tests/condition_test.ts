@@ -392,3 +392,65 @@ test("Condition travels as a subclass field with its lock, and toString() shows 
   cond.release();
   assert.equal(await waiter.join(), true);
 });
+
+test("Condition stays consistent through timed-out and aborted waits under contention", async () => {
+  const cond = new Condition();
+  // [finished threads, notified waits]
+  const cells = sharedInts(2);
+  const waiters = [0, 1, 2].map((i) =>
+    new Thread({
+      target: async (cond: Condition, cells: Int32Array, useAsync: boolean) => {
+        for (let round = 0; round < 200; round++) {
+          let notified: boolean;
+          if (useAsync) {
+            await cond.acquire();
+            notified = await cond.wait({
+              timeout: round % 3,
+              signal: round % 4 === 0 ? AbortSignal.timeout(1) : undefined,
+            }).catch(() => false);
+          } else {
+            cond.acquireSync();
+            notified = cond.waitSync({ timeout: round % 3 });
+          }
+          if (notified) Atomics.add(cells, 1, 1);
+          cond.release();
+        }
+        Atomics.add(cells, 0, 1);
+      },
+      args: [cond, cells, i === 0],
+    }).start()
+  );
+  let round = 0;
+  while (Atomics.load(cells, 0) < 3) {
+    await cond.acquire();
+    if (round++ % 5 === 0) cond.notifyAll();
+    else cond.notify(round % 3);
+    cond.release();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  await joinAll(waiters);
+  // Nobody is left registered, and no stale notification is left over.
+  assert.match(String(cond), /, 0\)>$/);
+  const flags = sharedInts(1);
+  const late = new Thread({
+    target: (cond: Condition, flags: Int32Array) => {
+      cond.acquireSync();
+      Atomics.store(flags, 0, 1);
+      const first = cond.waitSync({ timeout: 30_000 });
+      const second = cond.waitSync({ timeout: 20 });
+      cond.release();
+      return [first, second];
+    },
+    args: [cond, flags],
+  }).start();
+  await until(() => {
+    if (Atomics.load(flags, 0) === 0 || !cond.tryAcquire()) return false;
+    const waiting = /, 1\)>$/.test(String(cond));
+    cond.release();
+    return waiting;
+  }, "the late waiter waits");
+  await cond.acquire();
+  cond.notify(1);
+  cond.release();
+  assert.deepEqual(await late.join(), [true, false]);
+});
