@@ -17,6 +17,22 @@ export function createBunRuntime(): Runtime {
     onUncaughtError: (hook) => {
       process.on("uncaughtException", hook);
       process.on("unhandledRejection", hook);
+      // Under `bun test`, a worker's unhandled rejection skips the process
+      // events and arrives here instead (and the worker then ends).
+      const scope = globalThis as unknown as {
+        addEventListener(
+          type: string,
+          listener: (
+            event: { error?: unknown; preventDefault(): void },
+          ) => void,
+        ): void;
+      };
+      if (!isMainThread) {
+        scope.addEventListener("error", (event) => {
+          event.preventDefault();
+          hook(event.error);
+        });
+      }
     },
     writeStderr: (text) => void writeSync(2, text),
   };

@@ -6,6 +6,7 @@ import type { Runtime } from "./types.ts";
 
 interface DenoGlobal {
   exit(code?: number): never;
+  exitCode?: number;
 }
 
 /**
@@ -31,7 +32,7 @@ export function createDenoRuntime(): Runtime {
     onThreadExit: (hook) =>
       scope.addEventListener(
         "unload",
-        () => hook(Number(process.exitCode ?? 0)),
+        () => hook(Number(deno.exitCode ?? process.exitCode ?? 0)),
       ),
     onUncaughtError: (hook) => {
       scope.addEventListener("error", (event) => {

@@ -10,6 +10,10 @@ import type { SerializedError } from "../transfer/error_codec.ts";
 
 /** Control block cell: the thread's state. */
 export const STATE = 0;
+/** Control block cell: the exit code, once the thread called exit. */
+export const EXIT_CODE = 1;
+/** The number of `Int32` cells in a control block. */
+export const CONTROL_CELLS = 2;
 /** State: the target is running (or the thread has not started yet). */
 export const RUNNING = 0;
 /** State: the target finished; its outcome waits on the result port. */

@@ -30,6 +30,25 @@ export function trackThread(thread: Thread): void {
 /** Forgets an ended thread. */
 export function untrackThread(thread: Thread): void {
   alive.delete(thread);
+  if (idleWaiters.length > 0 && !hasNonDaemonThreads()) {
+    for (const wake of idleWaiters.splice(0)) wake();
+  }
+}
+
+const idleWaiters: (() => void)[] = [];
+
+function hasNonDaemonThreads(): boolean {
+  for (const thread of alive) if (!thread.daemon) return true;
+  return false;
+}
+
+/**
+ * Resolves once every non-daemon thread this thread started has ended: a
+ * worker waits for them before it exits, as Python's process does.
+ */
+export function nonDaemonThreadsEnded(): Promise<void> {
+  if (!hasNonDaemonThreads()) return Promise.resolve();
+  return new Promise((resolve) => idleWaiters.push(resolve));
 }
 
 /**

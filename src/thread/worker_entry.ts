@@ -8,7 +8,7 @@
  */
 import "../../mod.ts";
 import { runtime } from "../runtime/detect.ts";
-import { decode, encode } from "../transfer/codec.ts";
+import { cloneError, decode, encode } from "../transfer/codec.ts";
 import { serializeError } from "../transfer/error_codec.ts";
 import {
   compileFunction,
@@ -19,14 +19,19 @@ import {
   DIED,
   DONE,
   DONE_MESSAGE,
+  EXIT_CODE,
   type Outcome,
   RUNNING,
   type StartMessage,
   STATE,
 } from "./_protocol.ts";
 import { loadModuleFunction } from "./module_function.ts";
-import { mainThread, setCurrentThread } from "./registry.ts";
-import { type Thread, threadForWorker } from "./thread.ts";
+import {
+  mainThread,
+  nonDaemonThreadsEnded,
+  setCurrentThread,
+} from "./registry.ts";
+import { formatThrown, type Thread, threadForWorker } from "./thread.ts";
 
 const parent = runtime.parent();
 if (parent !== null) {
@@ -44,8 +49,8 @@ async function runThread(message: StartMessage): Promise<void> {
   const control = new Int32Array(message.control);
   const port = message.port;
   let reported = false;
-  const report = (outcome: Outcome) => {
-    if (reported) return;
+  let ending: Promise<void> | undefined;
+  const report = (outcome: Outcome, value?: unknown) => {
     reported = true;
     try {
       port.postMessage(outcome);
@@ -54,10 +59,7 @@ async function runThread(message: StartMessage): Promise<void> {
         {
           ok: false,
           error: serializeError(
-            new TypeError(
-              `Cannot return the result of thread ${message.name} to its caller: it cannot be cloned`,
-              { cause: error },
-            ),
+            cloneError(value, "the return value", error),
           ),
         } satisfies Outcome,
       );
@@ -66,14 +68,32 @@ async function runThread(message: StartMessage): Promise<void> {
     Atomics.notify(control, STATE);
     parent!.postMessage(DONE_MESSAGE);
   };
-  runtime.onThreadExit(() => {
+  // Like Python's process, the worker outlives its target while non-daemon
+  // threads that it started still run (ending the worker would stop them).
+  const end = (): Promise<void> =>
+    ending ??= nonDaemonThreadsEnded().then(() => runtime.exitThread());
+  runtime.onThreadExit((code) => {
+    Atomics.store(control, EXIT_CODE, code);
     if (Atomics.compareExchange(control, STATE, RUNNING, DIED) === RUNNING) {
       Atomics.notify(control, STATE);
     }
   });
+  let lastUncaught: unknown = undefined;
   runtime.onUncaughtError((error) => {
+    // Some runtimes deliver one error through two channels.
+    if (lastUncaught === error && error !== undefined) return;
+    lastUncaught = error;
+    if (reported) {
+      // The target already returned; nobody can receive this error any more.
+      runtime.writeStderr(
+        `Exception in thread ${message.name} after its target returned:\n${
+          formatThrown(error)
+        }\n`,
+      );
+      return;
+    }
     report({ ok: false, error: serializeError(error) });
-    runtime.exitThread();
+    void end();
   });
 
   const what = `The target of thread ${message.name}`;
@@ -81,14 +101,18 @@ async function runThread(message: StartMessage): Promise<void> {
     const self = await buildSelf(message, control);
     setCurrentThread(self, mainThread());
     const value = await self.run();
-    report({ ok: true, value: encode(value, "the return value") });
+    if (!reported) {
+      report({ ok: true, value: encode(value, "the return value") }, value);
+    }
   } catch (error) {
-    report({
-      ok: false,
-      error: serializeError(explainMissingVariable(error, what)),
-    });
+    if (!reported) {
+      report({
+        ok: false,
+        error: serializeError(explainMissingVariable(error, what)),
+      });
+    }
   }
-  runtime.exitThread();
+  await end();
 }
 
 async function buildSelf(
