@@ -4,18 +4,29 @@ import type { ParentHandle, WorkerHandle } from "./types.ts";
 /** Spawns a `node:worker_threads` worker and adapts it to {@linkcode WorkerHandle}. */
 export function spawnNodeWorker(url: URL, name?: string): WorkerHandle {
   const worker = new workerThreads.Worker(url, { name });
+  let refed = true;
   return {
     postMessage: (message, transfer) =>
       worker.postMessage(
         message,
         transfer as workerThreads.TransferListItem[] | undefined,
       ),
-    onMessage: (listener) => worker.on("message", listener),
+    onMessage: (listener) => {
+      worker.on("message", listener);
+      // A new 'message' listener refs the worker's port again.
+      if (!refed) worker.unref();
+    },
     onError: (listener) => worker.on("error", listener),
     onExit: (listener) => worker.on("exit", listener),
     terminate: () => void worker.terminate(),
-    ref: () => worker.ref(),
-    unref: () => worker.unref(),
+    ref: () => {
+      refed = true;
+      worker.ref();
+    },
+    unref: () => {
+      refed = false;
+      worker.unref();
+    },
   };
 }
 
