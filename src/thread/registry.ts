@@ -4,10 +4,14 @@
  *
  * @module
  */
+import { selfSlot } from "./_protocol.ts";
 import type { Thread } from "./thread.ts";
 
 let current: Thread | undefined;
 let main: Thread | undefined;
+// The calling thread's ident, kept apart because RLock reads it on every
+// acquire and release.
+let currentIdent = 1;
 let makeMain: (() => Thread) | undefined;
 const alive = new Set<Thread>();
 
@@ -20,7 +24,31 @@ export function setMainThreadFactory(factory: () => Thread): void {
 export function setCurrentThread(self: Thread, mainObject: Thread): void {
   current = self;
   main = mainObject;
+  currentIdent = self.ident!;
 }
+
+/** What a worker knows of the thread it runs, before any `Thread` object exists. */
+export interface SelfThreadInfo {
+  name: string;
+  ident: number;
+  daemon: boolean;
+  control: Int32Array;
+}
+
+let makeSelf: ((info: SelfThreadInfo) => Thread) | undefined;
+
+/** Wires the factory of a worker's own `Thread` object (called by `thread.ts`). */
+export function setSelfThreadFactory(
+  factory: (info: SelfThreadInfo) => Thread,
+): void {
+  makeSelf = factory;
+}
+
+// In a thread's worker, the entry module left the thread's identity in a slot
+// before this module loaded (see _protocol.ts); `currentThread()` builds the
+// `Thread` object from it on first use.
+const selfInfo: SelfThreadInfo | undefined = selfSlot();
+if (selfInfo !== undefined) currentIdent = selfInfo.ident;
 
 /** Records a started thread until it ends. */
 export function trackThread(thread: Thread): void {
@@ -51,6 +79,9 @@ export function nonDaemonThreadsEnded(): Promise<void> {
   return new Promise((resolve) => idleWaiters.push(resolve));
 }
 
+const slot = selfSlot();
+if (slot !== undefined) slot.childrenEnded = nonDaemonThreadsEnded;
+
 /**
  * The main thread's `Thread` object (`name` `"MainThread"`, ident 1).
  *
@@ -80,6 +111,9 @@ export function mainThread(): Thread {
  * ```
  */
 export function currentThread(): Thread {
+  if (current === undefined && selfInfo !== undefined) {
+    current = makeSelf!(selfInfo);
+  }
   return current ?? mainThread();
 }
 
@@ -146,5 +180,5 @@ export function activeCount(): number {
  * ```
  */
 export function getIdent(): number {
-  return currentThread().ident!;
+  return currentIdent;
 }

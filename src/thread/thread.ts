@@ -7,7 +7,10 @@ import { inspect } from "node:util";
 import { ThreadExitError, ThreadStateError, TimeoutError } from "../errors.ts";
 import { runtime } from "../runtime/detect.ts";
 import { decode, encodeChecked, type Encoded } from "../transfer/codec.ts";
-import { deserializeError } from "../transfer/error_codec.ts";
+import {
+  deserializeError,
+  type SerializedError,
+} from "../transfer/error_codec.ts";
 import { functionToSource } from "../transfer/function_source.ts";
 import { waitAsync } from "../sync/futex.ts";
 import {
@@ -36,6 +39,7 @@ import {
   currentThread,
   getIdent,
   setMainThreadFactory,
+  setSelfThreadFactory,
   trackThread,
   untrackThread,
 } from "./registry.ts";
@@ -575,7 +579,12 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
 function readOutcome<T>(
   outcome: Outcome,
 ): { ok: true; value: T } | { ok: false; error: unknown } {
-  if (!outcome.ok) return { ok: false, error: deserializeError(outcome.error) };
+  if (!outcome.ok) {
+    return {
+      ok: false,
+      error: deserializeError(outcome.error as SerializedError),
+    };
+  }
   try {
     return { ok: true, value: decode(outcome.value) as T };
   } catch (error) {
@@ -629,6 +638,9 @@ function defaultName(target: unknown): string {
 
 setMainThreadFactory(() =>
   selfThread({ name: "MainThread", daemon: false }, { ident: 1 })
+);
+setSelfThreadFactory(({ name, daemon, ident, control }) =>
+  selfThread({ name, daemon }, { ident, control })
 );
 
 /** Builds the `Thread` object a worker runs as (used by the worker entry). */
