@@ -99,6 +99,11 @@ test("Thread daemon flag: false by default, set by option or setter before start
   assert.equal(new Thread().daemon, false);
   assert.equal(new Thread({ daemon: false }).daemon, false);
   assert.equal(new Thread({ daemon: true }).daemon, true);
+  // null, like Python's None, inherits the creating thread's flag.
+  assert.equal(
+    new Thread({ daemon: null as unknown as boolean }).daemon,
+    false,
+  );
   const t = new Thread({ target: () => {} });
   t.daemon = true;
   assert.equal(t.daemon, true);

@@ -266,7 +266,9 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       );
     }
     const givenName = toName(name, "create thread");
-    if (daemon !== undefined && typeof daemon !== "boolean") {
+    if (
+      daemon !== undefined && daemon !== null && typeof daemon !== "boolean"
+    ) {
       throw new TypeError(
         `Cannot create thread as 'daemon' must be a boolean: received ${
           describe(daemon)
