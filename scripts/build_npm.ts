@@ -3,8 +3,9 @@
  * `tsc` from the same sources JSR publishes, plus a package.json whose version
  * comes from deno.json. With `--tests`, also compiles tests/, examples/ and
  * bench/ into `.node-test/`, importing the built package, for Node's runs.
+ * With `--out DIR`, writes the package to DIR instead of `npm/`.
  *
- * Run: `deno run -A scripts/build_npm.ts [--tests]`
+ * Run: `deno run -A scripts/build_npm.ts [--tests] [--out DIR]`
  */
 import { execFileSync } from "node:child_process";
 import {
@@ -17,7 +18,7 @@ import {
   symlinkSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -58,8 +59,13 @@ function compile(outDir: string, files: string[], declaration: boolean): void {
   }
 }
 
+const outIndex = process.argv.indexOf("--out");
+const packageDir = outIndex < 0
+  ? join(root, "npm")
+  : resolve(process.argv[outIndex + 1]);
+
 function buildPackage(): void {
-  const out = join(root, "npm");
+  const out = packageDir;
   rmSync(out, { recursive: true, force: true });
   compile(join(out, "esm"), [join(root, "mod.ts"), ...listTs("src")], true);
   writeFileSync(
@@ -124,7 +130,7 @@ function buildNodeTests(): void {
   }
   const link = join(out, "node_modules", "@threading", "threading");
   mkdirSync(dirname(link), { recursive: true });
-  symlinkSync(join(root, "npm"), link, "dir");
+  symlinkSync(packageDir, link, "dir");
   writeFileSync(
     join(out, "package.json"),
     JSON.stringify({ type: "module", private: true }),
@@ -133,4 +139,4 @@ function buildNodeTests(): void {
 
 buildPackage();
 if (process.argv.includes("--tests")) buildNodeTests();
-console.log(`built npm/ (${denoJson.name}@${denoJson.version})`);
+console.log(`built ${packageDir} (${denoJson.name}@${denoJson.version})`);

@@ -1,4 +1,4 @@
-import type { ParentHandle, WorkerHandle } from "./types.ts";
+import type { WorkerHandle } from "./types.ts";
 
 /** The subset of the web `Worker` that the adapters use. */
 export interface WebWorker {
@@ -56,27 +56,5 @@ export function spawnWebWorker(url: URL, name?: string): WorkerHandle {
     },
     ref: () => worker.ref?.(),
     unref: () => worker.unref?.(),
-  };
-}
-
-/** The current web worker's scope as a {@linkcode ParentHandle}. */
-export function webParent(): ParentHandle {
-  const scope = globalThis as unknown as {
-    postMessage(message: unknown, transfer?: object[]): void;
-    addEventListener(
-      type: string,
-      listener: (event: { data: unknown }) => void,
-    ): void;
-    close(): void;
-    onmessage: unknown;
-  };
-  return {
-    postMessage: (message, transfer) =>
-      scope.postMessage(message, (transfer ?? []) as Transferable[]),
-    onMessage: (listener) =>
-      scope.addEventListener("message", (event) => listener(event.data)),
-    close: () => {
-      scope.onmessage = null;
-    },
   };
 }

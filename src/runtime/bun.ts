@@ -1,23 +1,31 @@
-import { writeSync } from "node:fs";
-import { availableParallelism } from "node:os";
-import process from "node:process";
-import { isMainThread } from "node:worker_threads";
-import { spawnWebWorker, webParent } from "./_web_worker.ts";
-import type { Runtime } from "./types.ts";
+import { spawnWebWorker } from "./_web_worker.ts";
+import type { ParentHandle, Runtime } from "./types.ts";
+import {
+  exitThread,
+  findParent,
+  onThreadExit,
+  onUncaughtError,
+  writeStderr,
+} from "./worker_scope.ts";
 
-/** The adapter for Bun: its web `Worker`, which starts fastest and can be unref'd. */
+/**
+ * The adapter for Bun: its web `Worker`, which starts fastest and can be
+ * unref'd. It loads no built-in module: each one costs a thread's worker
+ * milliseconds at start in Bun.
+ */
 export function createBunRuntime(): Runtime {
+  const nav = (globalThis as unknown as {
+    navigator: { hardwareConcurrency: number };
+  }).navigator;
   return {
     name: "bun",
-    hardwareConcurrency: availableParallelism(),
+    hardwareConcurrency: nav.hardwareConcurrency,
     spawn: (url, options = {}) => spawnWebWorker(url, options.name),
-    parent: () => (isMainThread ? null : webParent()),
-    exitThread: () => process.exit(0),
-    onThreadExit: (hook) => process.on("exit", hook),
-    onUncaughtError: (hook) => {
-      process.on("uncaughtException", hook);
-      process.on("unhandledRejection", hook);
-    },
-    writeStderr: (text) => void writeSync(2, text),
+    // Synchronous here: only a Node before 20.16 gets a Promise.
+    parent: () => findParent() as ParentHandle | null,
+    exitThread,
+    onThreadExit,
+    onUncaughtError,
+    writeStderr,
   };
 }

@@ -1,55 +1,42 @@
-import { writeSync } from "node:fs";
-import process from "node:process";
-import { nodeParent, spawnNodeWorker } from "./_node_worker.ts";
-import { spawnWebWorker, webParent } from "./_web_worker.ts";
-import type { Runtime } from "./types.ts";
-
-interface DenoGlobal {
-  exit(code?: number): never;
-}
+import { spawnNodeWorker, type WorkerThreads } from "./_node_worker.ts";
+import { spawnWebWorker } from "./_web_worker.ts";
+import type { ParentHandle, Runtime } from "./types.ts";
+import {
+  exitThread,
+  findParent,
+  onThreadExit,
+  onUncaughtError,
+  writeStderr,
+} from "./worker_scope.ts";
 
 /**
  * The adapter for Deno: its web `Worker` (fastest to start) unless the worker
  * must be unref'd, which only Deno's `node:worker_threads` Worker allows.
+ * Built-in modules load only when used, so that a thread starts fast.
  */
 export function createDenoRuntime(): Runtime {
-  const deno = (globalThis as unknown as { Deno: DenoGlobal }).Deno;
   const scope = globalThis as unknown as {
-    addEventListener(type: string, listener: (event: Event) => void): void;
-    close?: () => void;
+    navigator?: { hardwareConcurrency?: number };
+    process: { getBuiltinModule(id: string): unknown };
   };
   return {
     name: "deno",
-    hardwareConcurrency: navigatorCores(),
+    hardwareConcurrency: scope.navigator?.hardwareConcurrency ?? 1,
     spawn: (url, options = {}) =>
       options.unrefable
-        ? spawnNodeWorker(url, options.name)
+        ? spawnNodeWorker(
+          scope.process.getBuiltinModule(
+            "node:worker_threads",
+          ) as WorkerThreads,
+          url,
+          options.name,
+        )
         : spawnWebWorker(url, options.name),
-    parent: () =>
-      nodeParent() ?? (typeof scope.close === "function" ? webParent() : null),
-    exitThread: () => deno.exit(0),
-    onThreadExit: (hook) =>
-      scope.addEventListener(
-        "unload",
-        () => hook(Number(process.exitCode ?? 0)),
-      ),
-    onUncaughtError: (hook) => {
-      scope.addEventListener("error", (event) => {
-        event.preventDefault();
-        hook((event as ErrorEvent).error);
-      });
-      scope.addEventListener("unhandledrejection", (event) => {
-        event.preventDefault();
-        hook((event as PromiseRejectionEvent).reason);
-      });
-    },
-    writeStderr: (text) => void writeSync(2, text),
+    // Synchronous here: only a Node before 20.16 gets a Promise.
+    parent: () => findParent() as ParentHandle | null,
+    exitThread,
+    onThreadExit,
+    onUncaughtError,
+    writeStderr,
   };
-}
-
-function navigatorCores(): number {
-  const nav =
-    (globalThis as unknown as { navigator?: { hardwareConcurrency?: number } })
-      .navigator;
-  return nav?.hardwareConcurrency ?? 1;
 }

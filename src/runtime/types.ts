@@ -5,6 +5,9 @@
  *
  * @module
  */
+import type { ParentHandle } from "./worker_scope.ts";
+
+export type { ParentHandle };
 
 /** Options for {@linkcode Runtime.spawn}. */
 export interface SpawnOptions {
@@ -33,16 +36,6 @@ export interface WorkerHandle {
   ref(): void;
   /** Lets the process exit while the worker still runs (unrefable workers). */
   unref(): void;
-}
-
-/** The worker's handle on its parent, inside a worker. */
-export interface ParentHandle {
-  /** Sends a message to the parent. */
-  postMessage(message: unknown, transfer?: object[]): void;
-  /** Listens for messages from the parent. */
-  onMessage(listener: (message: unknown) => void): void;
-  /** Stops listening so that the worker's loop may end. */
-  close(): void;
 }
 
 /** What the library needs from a runtime. */

@@ -5,11 +5,16 @@
  *
  * @module
  */
+import { selfSlot } from "./_protocol.ts";
 
 const IDENT = 0;
 const NUMBER = 1;
 
-let cells: Int32Array | undefined;
+// In a thread's worker: the counters of the thread that started it.
+const adopted = selfSlot()?.globals;
+let cells: Int32Array | undefined = adopted === undefined
+  ? undefined
+  : new Int32Array(adopted);
 
 /** The shared counters' buffer, created on first use in the main thread. */
 export function globalsBuffer(): SharedArrayBuffer {

@@ -2,14 +2,27 @@
  * The messages between a thread's owner and the worker that runs it, and the
  * layout of the thread's control block (an `Int32Array` over shared memory).
  *
+ * This module imports nothing, not even types: a thread's worker loads it
+ * at every start, and each module it reaches costs time (Bun resolves
+ * type-only imports too).
+ *
  * @module
  */
-import type { MessagePort } from "node:worker_threads";
-import type { Encoded } from "../transfer/codec.ts";
-import type { SerializedError } from "../transfer/error_codec.ts";
+
+/** A value made by `encode()` of `transfer/codec.ts` (its `Encoded`). */
+export interface EncodedValue {
+  /** Whether the receiver has shared handles to revive. */
+  h: boolean;
+  /** The value, shared objects replaced by handles. */
+  v: unknown;
+}
 
 /** Control block cell: the thread's state. */
 export const STATE = 0;
+/** Control block cell: the exit code, once the thread called exit. */
+export const EXIT_CODE = 1;
+/** The number of `Int32` cells in a control block. */
+export const CONTROL_CELLS = 2;
 /** State: the target is running (or the thread has not started yet). */
 export const RUNNING = 0;
 /** State: the target finished; its outcome waits on the result port. */
@@ -28,24 +41,56 @@ export interface StartMessage {
   type: "thread";
   globals: SharedArrayBuffer;
   control: SharedArrayBuffer;
-  port: MessagePort;
+  /** The port the outcome goes to (a `node:worker_threads` `MessagePort`). */
+  port: { postMessage(message: unknown): void };
   ident: number;
   name: string;
   daemon: boolean;
   target: TargetSpec;
-  args: Encoded;
+  args: EncodedValue;
   /** A `Thread` subclass: each level's methods as an object literal's source, nearest first. */
   classLevels?: string[];
   /** A `Thread` subclass: its instance's own fields, but functions. */
-  fields?: Encoded;
+  fields?: EncodedValue;
   /** A `Thread` subclass: its instance's own fields that hold functions, as source. */
   fieldFunctions?: Record<string, string>;
 }
 
 /** What the worker posts on the result port when the target ends. */
 export type Outcome =
-  | { ok: true; value: Encoded }
-  | { ok: false; error: SerializedError };
+  | { ok: true; value: EncodedValue }
+  /** `error` is a `SerializedError` of `transfer/error_codec.ts`. */
+  | { ok: false; error: object };
 
 /** What the worker posts to its parent once the outcome is on the port. */
 export const DONE_MESSAGE = "threading:done";
+
+/**
+ * Where a thread's worker entry leaves what it knows of its thread, for the
+ * library's modules that load later in that worker (only if the thread uses
+ * them): the registry takes the thread's identity from it and hands back
+ * `childrenEnded`, the counters module takes `globals`. A global slot rather
+ * than a shared module, so that a thread that never imports the library
+ * starts without loading one more module.
+ */
+export const SELF_SLOT: unique symbol = Symbol.for(
+  "@threading/threading.workerThread",
+);
+
+/** What {@linkcode SELF_SLOT} holds inside a thread's worker. */
+export interface SelfSlot {
+  name: string;
+  ident: number;
+  daemon: boolean;
+  control: Int32Array;
+  globals: SharedArrayBuffer;
+  /** Set by the registry once loaded: resolves when the non-daemon threads it started ended. */
+  childrenEnded?: () => Promise<void>;
+}
+
+/** The {@linkcode SelfSlot} of the thread this worker runs, if any. */
+export function selfSlot(): SelfSlot | undefined {
+  return (globalThis as unknown as Record<symbol, SelfSlot | undefined>)[
+    SELF_SLOT
+  ];
+}

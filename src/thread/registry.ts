@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { selfSlot } from "./_protocol.ts";
 import type { Thread } from "./thread.ts";
 
 let current: Thread | undefined;
@@ -26,6 +27,29 @@ export function setCurrentThread(self: Thread, mainObject: Thread): void {
   currentIdent = self.ident!;
 }
 
+/** What a worker knows of the thread it runs, before any `Thread` object exists. */
+export interface SelfThreadInfo {
+  name: string;
+  ident: number;
+  daemon: boolean;
+  control: Int32Array;
+}
+
+let makeSelf: ((info: SelfThreadInfo) => Thread) | undefined;
+
+/** Wires the factory of a worker's own `Thread` object (called by `thread.ts`). */
+export function setSelfThreadFactory(
+  factory: (info: SelfThreadInfo) => Thread,
+): void {
+  makeSelf = factory;
+}
+
+// In a thread's worker, the entry module left the thread's identity in a slot
+// before this module loaded (see _protocol.ts); `currentThread()` builds the
+// `Thread` object from it on first use.
+const selfInfo: SelfThreadInfo | undefined = selfSlot();
+if (selfInfo !== undefined) currentIdent = selfInfo.ident;
+
 /** Records a started thread until it ends. */
 export function trackThread(thread: Thread): void {
   alive.add(thread);
@@ -34,7 +58,29 @@ export function trackThread(thread: Thread): void {
 /** Forgets an ended thread. */
 export function untrackThread(thread: Thread): void {
   alive.delete(thread);
+  if (idleWaiters.length > 0 && !hasNonDaemonThreads()) {
+    for (const wake of idleWaiters.splice(0)) wake();
+  }
 }
+
+const idleWaiters: (() => void)[] = [];
+
+function hasNonDaemonThreads(): boolean {
+  for (const thread of alive) if (!thread.daemon) return true;
+  return false;
+}
+
+/**
+ * Resolves once every non-daemon thread this thread started has ended: a
+ * worker waits for them before it exits, as Python's process does.
+ */
+export function nonDaemonThreadsEnded(): Promise<void> {
+  if (!hasNonDaemonThreads()) return Promise.resolve();
+  return new Promise((resolve) => idleWaiters.push(resolve));
+}
+
+const slot = selfSlot();
+if (slot !== undefined) slot.childrenEnded = nonDaemonThreadsEnded;
 
 /**
  * The main thread's `Thread` object (`name` `"MainThread"`, ident 1).
@@ -65,6 +111,9 @@ export function mainThread(): Thread {
  * ```
  */
 export function currentThread(): Thread {
+  if (current === undefined && selfInfo !== undefined) {
+    current = makeSelf!(selfInfo);
+  }
   return current ?? mainThread();
 }
 

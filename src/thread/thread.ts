@@ -3,11 +3,14 @@ import {
   type MessagePort,
   receiveMessageOnPort,
 } from "node:worker_threads";
+import { inspect } from "node:util";
 import { ThreadExitError, ThreadStateError, TimeoutError } from "../errors.ts";
 import { runtime } from "../runtime/detect.ts";
-import type { WorkerHandle } from "../runtime/types.ts";
 import { decode, encodeChecked, type Encoded } from "../transfer/codec.ts";
-import { deserializeError } from "../transfer/error_codec.ts";
+import {
+  deserializeError,
+  type SerializedError,
+} from "../transfer/error_codec.ts";
 import { functionToSource } from "../transfer/function_source.ts";
 import { waitAsync } from "../sync/futex.ts";
 import {
@@ -19,9 +22,11 @@ import {
 } from "../wait_options.ts";
 import { globalsBuffer, nextIdent, nextThreadNumber } from "./_globals.ts";
 import {
+  CONTROL_CELLS,
   DIED,
   DONE,
   DONE_MESSAGE,
+  EXIT_CODE,
   type Outcome,
   RUNNING,
   type StartMessage,
@@ -32,7 +37,9 @@ import { classLevels, ownFields } from "./_class_source.ts";
 import { ModuleFunction } from "./module_function.ts";
 import {
   currentThread,
+  getIdent,
   setMainThreadFactory,
+  setSelfThreadFactory,
   trackThread,
   untrackThread,
 } from "./registry.ts";
@@ -73,9 +80,13 @@ export interface ThreadOptions<T = unknown, A extends unknown[] = any[]> {
 export interface ExceptHookArgs {
   /** The error (or other value) the thread ended with. */
   error: unknown;
-  /** The error's class name, such as `"TypeError"`. */
+  /** The error's class name, such as `"TypeError"`; `typeof` for other values. */
   excType: string;
-  /** The thread that raised it. */
+  /** The same value as `error` (Python's `exc_value`). */
+  excValue: unknown;
+  /** The error's stack, when it is an `Error` (Python's `exc_traceback`). */
+  excTraceback: string | undefined;
+  /** The thread that raised it, or `null` when unknown. */
   thread: Thread | null;
 }
 
@@ -94,13 +105,41 @@ interface SelfInit {
 
 type Kind = "user" | "main" | "self";
 
+// Errors of threads that called `process.exit()`/`Deno.exit()` themselves: the
+// default hook ignores them, as Python's ignores `SystemExit`.
+const deliberateExits = new WeakSet<object>();
+
 function defaultExcepthook({ error, thread }: ExceptHookArgs): void {
-  const text = error instanceof Error
-    ? (error.stack ?? `${error.name}: ${error.message}`)
-    : String(
-      error,
-    );
-  runtime.writeStderr(`Exception in thread ${thread?.name ?? "?"}:\n${text}\n`);
+  if (
+    typeof error === "object" && error !== null && deliberateExits.has(error)
+  ) {
+    return;
+  }
+  runtime.writeStderr(
+    `Exception in thread ${thread?.name ?? getIdent()}:\n${
+      formatThrown(error)
+    }\n`,
+  );
+}
+
+/** Renders a thrown value for stderr: an error's stack, or the value inspected. */
+export function formatThrown(error: unknown): string {
+  if (error instanceof Error) {
+    const header = `${error.name}: ${error.message}`;
+    const stack = error.stack ?? header;
+    return stack.includes(error.message) ? stack : `${header}\n${stack}`;
+  }
+  return inspect(error);
+}
+
+function hookArgs(error: unknown, thread: Thread | null): ExceptHookArgs {
+  return {
+    error,
+    excType: error instanceof Error ? error.name : typeof error,
+    excValue: error,
+    excTraceback: error instanceof Error ? error.stack : undefined,
+    thread,
+  };
 }
 
 /**
@@ -174,7 +213,6 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
   #ident: number | null = null;
   #started = false;
   #control: Int32Array | undefined;
-  #handle: WorkerHandle | undefined;
   #port: MessagePort | undefined;
   #outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
   #joinCalled = false;
@@ -227,14 +265,10 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
         }`,
       );
     }
-    if (name !== undefined && typeof name !== "string") {
-      throw new TypeError(
-        `Cannot create thread as 'name' must be a string: received ${
-          describe(name)
-        }`,
-      );
-    }
-    if (daemon !== undefined && typeof daemon !== "boolean") {
+    const givenName = toName(name, "create thread");
+    if (
+      daemon !== undefined && daemon !== null && typeof daemon !== "boolean"
+    ) {
       throw new TypeError(
         `Cannot create thread as 'daemon' must be a boolean: received ${
           describe(daemon)
@@ -248,30 +282,29 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       this.#ident = init.ident;
       this.#control = init.control;
       this.#started = true;
-      this.#name = name ?? "MainThread";
+      this.#name = givenName ?? "MainThread";
       this.#daemon = daemon ?? false;
       return;
     }
     this.#encodedArgs = args.length === 0
       ? { h: false, v: [] }
       : encodeChecked(args, "args");
-    this.#name = name ?? defaultName(target);
+    // An empty name gets the default, as in Python.
+    this.#name = givenName || defaultName(target);
     this.#daemon = daemon ?? currentThread().daemon;
   }
 
-  /** The thread's name; not unique. */
+  /**
+   * The thread's name; not unique. May be changed at any time; a number is
+   * converted to a string, as Python's `str()` would.
+   *
+   * @throws {TypeError} when set to anything but a string or a number.
+   */
   get name(): string {
     return this.#name;
   }
   set name(value: string) {
-    if (typeof value !== "string") {
-      throw new TypeError(
-        `Cannot set thread name as it must be a string: received ${
-          describe(value)
-        }`,
-      );
-    }
-    this.#name = value;
+    this.#name = toName(value, "set thread name", false)!;
   }
 
   /**
@@ -355,18 +388,21 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       message.fields = encodeChecked(values, "this");
       message.fieldFunctions = functions;
     }
-    this.#started = true;
-    this.#ident = nextIdent();
-    const control = new Int32Array(new SharedArrayBuffer(4));
-    const { port1, port2 } = new MessageChannel();
-    this.#control = control;
-    this.#port = port1;
+    // Nothing changes before the worker exists: a failed spawn leaves the
+    // thread unstarted.
     const handle = runtime.spawn(entryUrl, {
       name: this.#name,
       unrefable: this.#daemon,
     });
-    this.#handle = handle;
     if (this.#daemon) handle.unref();
+    const control = new Int32Array(
+      new SharedArrayBuffer(CONTROL_CELLS * Int32Array.BYTES_PER_ELEMENT),
+    );
+    const { port1, port2 } = new MessageChannel();
+    this.#started = true;
+    this.#ident = nextIdent();
+    this.#control = control;
+    this.#port = port1;
     handle.onMessage((data) => {
       if (data === DONE_MESSAGE) this.#finish();
     });
@@ -460,16 +496,25 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     throw outcome.error;
   }
 
-  /** A readable description, like Python's `<Thread(name, started ident)>`. */
+  /**
+   * A readable description, like Python's `repr()`:
+   * `<Thread(name, initial)>`, `<Thread(name, started daemon 3)>`,
+   * `<Thread(name, stopped 3)>`, with the subclass's name in place of `Thread`.
+   */
   toString(): string {
-    const status = this.#outcome !== undefined
-      ? "stopped"
-      : this.#started
+    let status = !this.#started
+      ? "initial"
+      : this.#kind === "main" || this.isAlive()
       ? "started"
-      : "initial";
-    return `<Thread(${this.#name}, ${status}${this.#daemon ? " daemon" : ""} ${
-      this.#ident ?? ""
-    })>`;
+      : "stopped";
+    if (this.#daemon) status += " daemon";
+    if (this.#ident !== null) status += ` ${this.#ident}`;
+    return `<${this.constructor.name}(${this.#name}, ${status})>`;
+  }
+
+  /** Shows {@linkcode Thread.toString} in `console.log` and `util.inspect`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
   }
 
   #checkJoinable(): void {
@@ -490,56 +535,97 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
   /** Records the outcome once the worker finished, exited or crashed. */
   #finish(crash?: unknown, exitCode?: number): void {
     if (this.#outcome !== undefined) return;
-    const state = Atomics.load(this.#control!, STATE);
+    const control = this.#control!;
+    const state = Atomics.load(control, STATE);
     const received = state === DONE
       ? receiveMessageOnPort(this.#port!)
       : undefined;
     if (received !== undefined) {
-      const outcome = received.message as Outcome;
-      this.#outcome = outcome.ok
-        ? { ok: true, value: decode(outcome.value) as T }
-        : { ok: false, error: deserializeError(outcome.error) };
+      this.#outcome = readOutcome<T>(received.message as Outcome);
     } else if (crash !== undefined) {
       this.#outcome = { ok: false, error: crash };
     } else if (state === RUNNING && exitCode === undefined) {
       return; // Not finished yet.
+    } else if (state === DIED) {
+      // The thread's own code called process.exit()/Deno.exit().
+      const code = exitCode ?? Atomics.load(control, EXIT_CODE);
+      const error = new ThreadExitError(
+        `Thread ${this.#name} exited with code ${code} before its target returned`,
+        code,
+      );
+      deliberateExits.add(error);
+      this.#outcome = { ok: false, error };
     } else {
       this.#outcome = {
         ok: false,
         error: new ThreadExitError(
-          `Thread ${this.#name} ended before its target returned${
-            state === DIED ? " (it called exit)" : ""
-          }${exitCode !== undefined ? `: exit code ${exitCode}` : ""}`,
+          `Thread ${this.#name} died before its target returned${
+            exitCode !== undefined ? ` (exit code ${exitCode})` : ""
+          }`,
           exitCode,
         ),
       };
     }
     // Wakes joiners of a thread that ended without reporting.
-    if (
-      Atomics.compareExchange(this.#control!, STATE, RUNNING, DIED) === RUNNING
-    ) {
-      Atomics.notify(this.#control!, STATE);
+    if (Atomics.compareExchange(control, STATE, RUNNING, DIED) === RUNNING) {
+      Atomics.notify(control, STATE);
     }
     this.#port!.close();
     untrackThread(this);
     if (!this.#outcome.ok && !this.#joinCalled) {
-      try {
-        Thread.excepthook({
-          error: this.#outcome.error,
-          excType: (this.#outcome.error as Error)?.name ??
-            typeof this.#outcome.error,
-          thread: this,
-        });
-      } catch (hookError) {
-        defaultExcepthook({ error: hookError, excType: "Error", thread: this });
-      }
+      reportUnhandled(this.#outcome.error, this);
     }
+  }
+}
+
+function readOutcome<T>(
+  outcome: Outcome,
+): { ok: true; value: T } | { ok: false; error: unknown } {
+  if (!outcome.ok) {
+    return {
+      ok: false,
+      error: deserializeError(outcome.error as SerializedError),
+    };
+  }
+  try {
+    return { ok: true, value: decode(outcome.value) as T };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/** Hands an error nobody joined to `Thread.excepthook`, like Python. */
+function reportUnhandled(error: unknown, thread: Thread): void {
+  const hook = typeof Thread.excepthook === "function"
+    ? Thread.excepthook
+    : defaultExcepthook;
+  try {
+    hook(hookArgs(error, thread));
+  } catch (hookError) {
+    runtime.writeStderr(
+      `Exception in Thread.excepthook:\n${formatThrown(hookError)}\n`,
+    );
   }
 }
 
 function selfThread(options: ThreadOptions, init: SelfInit): Thread {
   pendingSelfInit = init;
   return new Thread(options);
+}
+
+function toName(
+  value: unknown,
+  action: string,
+  optional = true,
+): string | undefined {
+  if (optional && (value === undefined || value === null)) return undefined;
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "bigint") {
+    return String(value);
+  }
+  throw new TypeError(
+    `Cannot ${action} as 'name' must be a string: received ${describe(value)}`,
+  );
 }
 
 function defaultName(target: unknown): string {
@@ -554,6 +640,9 @@ function defaultName(target: unknown): string {
 
 setMainThreadFactory(() =>
   selfThread({ name: "MainThread", daemon: false }, { ident: 1 })
+);
+setSelfThreadFactory(({ name, daemon, ident, control }) =>
+  selfThread({ name, daemon }, { ident, control })
 );
 
 /** Builds the `Thread` object a worker runs as (used by the worker entry). */

@@ -31,8 +31,9 @@ export class Timer<T = unknown, A extends unknown[] = any[]>
   /**
    * Creates the timer; `start()` it.
    *
-   * @throws {TypeError} when `target` is not a function.
-   * @throws {RangeError} when `intervalMs` is negative or not a number.
+   * @throws {TypeError} when `target` is not a function, `intervalMs` not a
+   * number or `args` not an array.
+   * @throws {RangeError} when `intervalMs` is negative or `NaN`.
    */
   constructor(
     intervalMs: number,
@@ -40,7 +41,14 @@ export class Timer<T = unknown, A extends unknown[] = any[]>
     args?: A,
   ) {
     super({});
-    if (typeof intervalMs !== "number" || !(intervalMs >= 0)) {
+    if (typeof intervalMs !== "number") {
+      throw new TypeError(
+        `Cannot create timer as 'intervalMs' must be a non-negative number: received ${
+          describe(intervalMs)
+        }`,
+      );
+    }
+    if (!(intervalMs >= 0)) {
       throw new RangeError(
         `Cannot create timer as 'intervalMs' must be a non-negative number: received ${
           describe(intervalMs)
@@ -51,6 +59,13 @@ export class Timer<T = unknown, A extends unknown[] = any[]>
       throw new TypeError(
         `Cannot create timer as 'target' must be a function: received ${
           describe(target)
+        }`,
+      );
+    }
+    if (args !== undefined && !Array.isArray(args)) {
+      throw new TypeError(
+        `Cannot create timer as 'args' must be an array: received ${
+          describe(args)
         }`,
       );
     }
