@@ -47,6 +47,7 @@ export {
   PriorityQueue,
 } from "./src/queue/priority_queue.ts";
 export { SimpleQueue } from "./src/queue/simple_queue.ts";
+export { SharedMap } from "./src/collections/shared_map.ts";
 export {
   ModuleFunction,
   moduleFunction,

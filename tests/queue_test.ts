@@ -11,6 +11,7 @@ import {
   Thread,
   TimeoutError,
 } from "../mod.ts";
+import { toShared } from "../src/transfer/shareable.ts";
 import { libraryUrl } from "./_helpers.ts";
 
 const QUEUE_SIZE = 5;
@@ -758,4 +759,27 @@ test("A thread that ends while waiting on a queue loses no item and leaves it us
   assert.equal(empty.qsize(), 0);
   q.putSync(3);
   assert.equal(await q.get(), 3);
+});
+
+test("Queue storage stays small when items keep flowing through", () => {
+  for (const kind of kinds) {
+    const q = make[kind]();
+    for (let i = 0; i < 5_000; i++) {
+      q.putSync(
+        kind === "PriorityQueue" ? [i % 3, "x".repeat(1000)] : "x".repeat(1000),
+      );
+      if (i % 4 !== 3) continue;
+      while (q.qsize() > 2) q.getSync();
+    }
+    const state = (q as unknown as Record<
+      symbol,
+      () => { data: { data: SharedArrayBuffer } }
+    >)[
+      toShared
+    ]();
+    assert.ok(
+      state.data.data.byteLength <= 64 * 1024,
+      `${kind}: ${state.data.data.byteLength} bytes`,
+    );
+  }
 });
