@@ -60,3 +60,14 @@ export {
   isMainThread,
   mainThread,
 } from "./src/thread/registry.ts";
+export type {
+  AcquireOptions,
+  AcquireSyncOptions,
+} from "./src/sync/acquire_options.ts";
+export { Lock } from "./src/sync/lock.ts";
+export { RLock } from "./src/sync/rlock.ts";
+export { Semaphore } from "./src/sync/semaphore.ts";
+export { BoundedSemaphore } from "./src/sync/bounded_semaphore.ts";
+export { Event } from "./src/sync/event.ts";
+export { Condition } from "./src/sync/condition.ts";
+export { Barrier, type BarrierOptions } from "./src/sync/barrier.ts";

@@ -8,6 +8,9 @@ import type { Thread } from "./thread.ts";
 
 let current: Thread | undefined;
 let main: Thread | undefined;
+// The calling thread's ident, kept apart because RLock reads it on every
+// acquire and release.
+let currentIdent = 1;
 let makeMain: (() => Thread) | undefined;
 const alive = new Set<Thread>();
 
@@ -20,6 +23,7 @@ export function setMainThreadFactory(factory: () => Thread): void {
 export function setCurrentThread(self: Thread, mainObject: Thread): void {
   current = self;
   main = mainObject;
+  currentIdent = self.ident!;
 }
 
 /** Records a started thread until it ends. */
@@ -127,5 +131,5 @@ export function activeCount(): number {
  * ```
  */
 export function getIdent(): number {
-  return currentThread().ident!;
+  return currentIdent;
 }

@@ -1,0 +1,108 @@
+/**
+ * The protocol that lets `Condition` work with any lock of this library
+ * (`Lock` or `RLock`), like the private `_is_owned`, `_release_save` and
+ * `_acquire_restore` methods of Python's locks, plus the helpers behind
+ * `lock()`, `lockSync()` and `withLock()`.
+ *
+ * @module
+ */
+import { TimeoutError } from "../errors.ts";
+import type { Shareable } from "../transfer/shareable.ts";
+import {
+  describe,
+  type WaitOptions,
+  type WaitSyncOptions,
+} from "../wait_options.ts";
+import type { AcquireOptions, AcquireSyncOptions } from "./acquire_options.ts";
+
+/** Whether the calling thread may wait on / notify a condition over this lock. */
+export const isOwned: unique symbol = Symbol("threading.isOwned");
+/** Releases the lock completely; returns what {@linkcode acquireRestore} needs. */
+export const releaseSave: unique symbol = Symbol("threading.releaseSave");
+/** Blocks until the lock is held again as it was before {@linkcode releaseSave}. */
+export const acquireRestoreSync: unique symbol = Symbol(
+  "threading.acquireRestoreSync",
+);
+/** Waits (without blocking the loop) until the lock is held again as before. */
+export const acquireRestore: unique symbol = Symbol(
+  "threading.acquireRestore",
+);
+
+/** A lock that a `Condition` can use. */
+export interface Lockable extends Shareable {
+  /** Acquires the lock without blocking the event loop. */
+  acquire(options?: AcquireOptions): Promise<boolean>;
+  /** Acquires the lock, blocking the thread. */
+  acquireSync(options?: AcquireSyncOptions): boolean;
+  /** Acquires the lock if that needs no wait. */
+  tryAcquire(): boolean;
+  /** Releases the lock. */
+  release(): void;
+  /** Whether anybody holds the lock. */
+  locked(): boolean;
+  /** Acquires the lock; the result releases it when disposed. */
+  lock(options?: WaitOptions): Promise<Disposable>;
+  /** Acquires the lock, blocking; the result releases it when disposed. */
+  lockSync(options?: WaitSyncOptions): Disposable;
+  /** Runs `fn` holding the lock. */
+  withLock<T>(fn: () => T | Promise<T>): Promise<T>;
+  /** See {@linkcode isOwned}. */
+  [isOwned](): boolean;
+  /** See {@linkcode releaseSave}. */
+  [releaseSave](): number;
+  /** See {@linkcode acquireRestoreSync}. */
+  [acquireRestoreSync](saved: number): void;
+  /** See {@linkcode acquireRestore}. */
+  [acquireRestore](saved: number): Promise<void>;
+}
+
+/** Tells whether `value` implements the {@linkcode Lockable} protocol. */
+export function isLockable(value: unknown): value is Lockable {
+  return typeof value === "object" && value !== null && isOwned in value &&
+    releaseSave in value;
+}
+
+/** A `Disposable` that calls `release` once, however often it is disposed. */
+export function releaser(release: () => void): Disposable {
+  let done = false;
+  return {
+    [Symbol.dispose](): void {
+      if (done) return;
+      done = true;
+      release();
+    },
+  };
+}
+
+/** The error `lock()`/`lockSync()` throw when the lock was not acquired in time. */
+export function lockTimeout(what: string, options: unknown): TimeoutError {
+  const timeout = (options as { timeout?: number } | undefined)?.timeout;
+  return new TimeoutError(
+    timeout === undefined || timeout === null
+      ? `Cannot lock ${what}: it is held elsewhere`
+      : `Cannot lock ${what}: not acquired within ${timeout} ms`,
+  );
+}
+
+/** Checks the callback of `withLock()`. */
+export function checkCallback(fn: unknown, action: string): void {
+  if (typeof fn !== "function") {
+    throw new TypeError(
+      `Cannot ${action} as 'fn' must be a function: received ${describe(fn)}`,
+    );
+  }
+}
+
+/** Runs `fn` between an acquire that already succeeded and `release`, awaiting its result. */
+export async function runHolding<T>(
+  acquired: Promise<boolean>,
+  fn: () => T | Promise<T>,
+  release: () => void,
+): Promise<T> {
+  await acquired;
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The options of `acquire()`/`acquireSync()` on locks and semaphores, and their
+ * validation.
+ *
+ * @module
+ */
+import {
+  describe,
+  validateSignal,
+  validateTimeout,
+  type WaitOptions,
+  type WaitSyncOptions,
+} from "../wait_options.ts";
+
+/** Options for `acquire()` on a lock or semaphore. */
+export interface AcquireOptions extends WaitOptions {
+  /**
+   * `false` tries once and never waits, like `timeout: 0` (Python's
+   * `acquire(blocking=False)`). It cannot be combined with a `timeout`.
+   *
+   * @default {true}
+   */
+  blocking?: boolean;
+}
+
+/** Options for `acquireSync()` on a lock or semaphore. */
+export interface AcquireSyncOptions extends WaitSyncOptions {
+  /**
+   * `false` tries once and never waits, like `timeout: 0` (Python's
+   * `acquire(blocking=False)`). It cannot be combined with a `timeout`.
+   *
+   * @default {true}
+   */
+  blocking?: boolean;
+}
+
+/**
+ * Checks acquire options and returns the timeout in ms (`Infinity` when
+ * absent, `0` for `blocking: false`).
+ *
+ * @throws {TypeError} when `options` is not an object, `timeout` is not a
+ * number or `blocking` is not a boolean.
+ * @throws {RangeError} when `timeout` is negative or `NaN`, or is combined
+ * with `blocking: false`.
+ */
+export function acquireTimeout(options: unknown, action: string): number {
+  if (options === undefined) return Infinity;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot ${action} as 'options' must be an object: received ${
+        describe(options)
+      }`,
+    );
+  }
+  const { blocking, timeout } = options as AcquireOptions;
+  const ms = validateTimeout(timeout, action);
+  if (blocking === undefined || blocking === true) return ms;
+  if (blocking !== false) {
+    throw new TypeError(
+      `Cannot ${action} as 'blocking' must be a boolean: received ${
+        describe(blocking)
+      }`,
+    );
+  }
+  if (timeout !== undefined && timeout !== null) {
+    throw new RangeError(
+      `Cannot ${action} as 'timeout' cannot be combined with 'blocking: false': received ${
+        describe(timeout)
+      }`,
+    );
+  }
+  return 0;
+}
+
+/** Checks the `signal` of acquire or wait options (already known to be an object or absent). */
+export function optionsSignal(
+  options: unknown,
+  action: string,
+): AbortSignal | undefined {
+  if (options === undefined) return undefined;
+  return validateSignal((options as WaitOptions).signal, action);
+}
+
+/**
+ * Checks wait options (`{ timeout, signal }`) and returns the timeout in ms.
+ *
+ * @throws {TypeError} when `options` is not an object or `timeout` not a number.
+ * @throws {RangeError} when `timeout` is negative or `NaN`.
+ */
+export function waitTimeout(options: unknown, action: string): number {
+  if (options === undefined) return Infinity;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot ${action} as 'options' must be an object: received ${
+        describe(options)
+      }`,
+    );
+  }
+  return validateTimeout((options as WaitOptions).timeout, action);
+}
