@@ -5,18 +5,23 @@
  * whichever thread takes it.
  *
  * Layout: the first byte says how the rest is encoded.
- * - fast paths: `undefined`, `null`, booleans (1 byte); a number (tag +
- *   float64); a string (tag + UTF-8, or UTF-16 when it holds lone
- *   surrogates); a tree of plain objects, arrays, finite numbers, strings,
- *   booleans and `null` without shared references (tag + `JSON.stringify` as
- *   UTF-8, which beats `node:v8` `serialize` on every runtime);
- * - otherwise a tagged recursive binary encoding of the structured-clone
- *   types: `undefined`, `NaN`/±`Infinity`/`-0`, bigints, `Date`, `RegExp`,
- *   `Map`, `Set`, `ArrayBuffer`, typed arrays and `DataView` (copied, views of
- *   one buffer still share it), errors (name, message, stack, cause, own
- *   properties), boxed primitives, arrays (holes kept) and objects, with
- *   cycles and shared references preserved. Class instances become plain
- *   objects of their own enumerable properties, as with `structuredClone`.
+ * - `undefined`, `null`, booleans: that byte alone; a number: a float64; a
+ *   string: its UTF-8 (UTF-16 when it holds lone surrogates, which UTF-8
+ *   cannot carry);
+ * - anything else: a tagged recursive binary encoding of the structured-clone
+ *   types: numbers (int32 or float64, so `NaN`, ±`Infinity` and `-0` too),
+ *   bigints, strings (short ASCII ones in a byte per character), `Date`,
+ *   `RegExp`, `Map`, `Set`, `ArrayBuffer`, typed arrays and `DataView`
+ *   (copied; views of one buffer still share it), errors (name, message,
+ *   stack, cause, own properties), boxed primitives, arrays (holes kept) and
+ *   objects, with cycles and shared references preserved. Class instances
+ *   become plain objects of their own enumerable properties, as with
+ *   `structuredClone`.
+ *
+ * Written in plain JavaScript, this beats `JSON.stringify` + UTF-8 (and
+ * `node:v8` `serialize`, which leaks memory on Deno and writes another format
+ * on Bun) on small items on all three runtimes; decoding keeps a small cache
+ * of short strings, which repeat in object keys.
  *
  * What cannot be encoded throws a `TypeError` naming the part (`item.cb`)
  * before anything is written anywhere: functions, symbols, `WeakMap`,
@@ -65,35 +70,41 @@ const T_FALSE = 3;
 const T_NUMBER = 4;
 const T_STRING = 5;
 const T_STRING16 = 6;
-const T_JSON = 7;
 const T_BINARY = 8;
+/** As `T_BINARY`, with references to objects met before (`V_REF`). */
+const T_BINARY_REFS = 9;
 
 // Value tags of the binary encoding.
 const V_UNDEFINED = 0;
 const V_NULL = 1;
 const V_TRUE = 2;
 const V_FALSE = 3;
-const V_NUMBER = 4;
-const V_INT = 5;
+const V_INT32 = 4;
+const V_NUMBER = 5;
 const V_BIGINT = 6;
 const V_STRING = 7;
-const V_STRING16 = 8;
-const V_REF = 9;
-const V_HOLE = 10;
-const V_ARRAY = 11;
-const V_OBJECT = 12;
-const V_DATE = 13;
-const V_REGEXP = 14;
-const V_MAP = 15;
-const V_SET = 16;
-const V_ARRAYBUFFER = 17;
-const V_TYPED = 18;
-const V_DATAVIEW = 19;
-const V_ERROR = 20;
-const V_BOXED_NUMBER = 21;
-const V_BOXED_STRING = 22;
-const V_BOXED_BOOLEAN = 23;
-const V_BOXED_BIGINT = 24;
+const V_REF = 8;
+const V_HOLE = 9;
+const V_ARRAY = 10;
+const V_OBJECT = 11;
+const V_DATE = 12;
+const V_REGEXP = 13;
+const V_MAP = 14;
+const V_SET = 15;
+const V_ARRAYBUFFER = 16;
+const V_TYPED = 17;
+const V_DATAVIEW = 18;
+const V_ERROR = 19;
+const V_BOXED_NUMBER = 20;
+const V_BOXED_STRING = 21;
+const V_BOXED_BOOLEAN = 22;
+const V_BOXED_BIGINT = 23;
+
+// The first byte of a string's body: below 0x80 the length of an ASCII
+// string that follows, one byte a character; else one of these, then a u32
+// byte length and the bytes.
+const S_UTF8 = 0xfe;
+const S_UTF16 = 0xff;
 
 type TypedArrayConstructor = new (
   buffer: ArrayBuffer,
@@ -166,391 +177,6 @@ function toTypeError(error: Uncloneable, options: EncodeValueOptions): never {
   throw new TypeError(`Cannot ${action}: ${path} ${error.reason}. ${advice}`);
 }
 
-/** A growable byte buffer that the encoder writes into. */
-class Writer {
-  bytes: Uint8Array;
-  view: DataView;
-  pos = 0;
-  busy = false;
-
-  /** `bytes.subarray(1)`, where top-level strings start. */
-  from1: Uint8Array;
-
-  constructor(size: number) {
-    this.bytes = new Uint8Array(size);
-    this.view = new DataView(this.bytes.buffer);
-    this.from1 = this.bytes.subarray(1);
-  }
-
-  get length(): number {
-    return this.pos;
-  }
-
-  replace(bytes: Uint8Array): void {
-    this.bytes = bytes;
-    this.view = new DataView(bytes.buffer);
-    this.from1 = bytes.subarray(1);
-  }
-
-  reserve(n: number): void {
-    if (this.pos + n > this.bytes.length) this.grow(this.pos + n);
-  }
-
-  grow(min: number): void {
-    let size = this.bytes.length * 2;
-    while (size < min) size *= 2;
-    const bytes = new Uint8Array(size);
-    bytes.set(this.bytes.subarray(0, this.pos));
-    this.replace(bytes);
-  }
-
-  u8(value: number): void {
-    this.reserve(1);
-    this.bytes[this.pos++] = value;
-  }
-
-  u32(value: number): void {
-    this.reserve(4);
-    this.view.setUint32(this.pos, value, true);
-    this.pos += 4;
-  }
-
-  f64(value: number): void {
-    this.reserve(8);
-    this.view.setFloat64(this.pos, value, true);
-    this.pos += 8;
-  }
-
-  varint(value: number): void {
-    this.reserve(8);
-    while (value >= 0x80) {
-      this.bytes[this.pos++] = (value & 0x7f) | 0x80;
-      value = Math.floor(value / 128);
-    }
-    this.bytes[this.pos++] = value;
-  }
-
-  /** Writes UTF-8 without a length; returns the number of bytes. */
-  utf8(text: string): number {
-    const length = text.length;
-    this.reserve(length * 3);
-    const bytes = this.bytes;
-    const start = this.pos;
-    if (length < 128) {
-      let i = 0;
-      for (; i < length; i++) {
-        const code = text.charCodeAt(i);
-        if (code >= 0x80) break;
-        bytes[start + i] = code;
-      }
-      if (i === length) {
-        this.pos += length;
-        return length;
-      }
-    }
-    const { written } = textEncoder.encodeInto(
-      text,
-      start === 1 ? this.from1 : bytes.subarray(start, start + length * 3),
-    );
-    this.pos += written;
-    return written;
-  }
-
-  /** Writes UTF-16 code units without a length; returns the number of bytes. */
-  utf16(text: string): number {
-    const length = text.length;
-    this.reserve(length * 2);
-    for (let i = 0; i < length; i++) {
-      this.view.setUint16(this.pos + 2 * i, text.charCodeAt(i), true);
-    }
-    this.pos += length * 2;
-    return length * 2;
-  }
-}
-
-/** Encodes one value into a writer (the binary encoding). */
-class Encoder {
-  readonly refs = new Map<object, number>();
-  constructor(readonly w: Writer) {}
-
-  value(value: unknown): void {
-    const w = this.w;
-    switch (typeof value) {
-      case "undefined":
-        return w.u8(V_UNDEFINED);
-      case "boolean":
-        return w.u8(value ? V_TRUE : V_FALSE);
-      case "number":
-        if (
-          (value | 0) === value && (value !== 0 || 1 / value > 0)
-        ) {
-          w.u8(V_INT);
-          return w.varint(value >= 0 ? value * 2 : -value * 2 - 1);
-        }
-        w.u8(V_NUMBER);
-        return w.f64(value);
-      case "string":
-        return this.string(value);
-      case "bigint":
-        w.u8(V_BIGINT);
-        return this.bigint(value);
-      case "function":
-        throw new Uncloneable(
-          `is a function (${describe(value)}), which cannot be cloned`,
-          false,
-        );
-      case "symbol":
-        throw new Uncloneable(
-          `is a symbol (${String(value)}), which cannot be cloned`,
-          false,
-        );
-    }
-    if (value === null) return w.u8(V_NULL);
-    this.object(value as object);
-  }
-
-  string(text: string): void {
-    const w = this.w;
-    if (text.isWellFormed()) {
-      w.u8(V_STRING);
-      const at = w.pos;
-      w.u32(0);
-      const n = w.utf8(text);
-      w.view.setUint32(at, n, true);
-    } else {
-      w.u8(V_STRING16);
-      w.u32(text.length * 2);
-      w.utf16(text);
-    }
-  }
-
-  bigint(value: bigint): void {
-    const w = this.w;
-    const negative = value < 0n;
-    let magnitude = negative ? -value : value;
-    const bytes: number[] = [];
-    while (magnitude > 0n) {
-      bytes.push(Number(magnitude & 0xffn));
-      magnitude >>= 8n;
-    }
-    w.u8(negative ? 1 : 0);
-    w.varint(bytes.length);
-    w.reserve(bytes.length);
-    for (const byte of bytes) w.bytes[w.pos++] = byte;
-  }
-
-  object(value: object): void {
-    const w = this.w;
-    const seen = this.refs.get(value);
-    if (seen !== undefined) {
-      w.u8(V_REF);
-      return w.varint(seen);
-    }
-    if (Array.isArray(value)) return this.array(value);
-    if (isShareable(value)) {
-      throw new Uncloneable(
-        `is a shared object (${objectName(value)})`,
-        true,
-      );
-    }
-    if (value instanceof SharedArrayBuffer) {
-      throw new Uncloneable("is a SharedArrayBuffer", true);
-    }
-    this.refs.set(value, this.refs.size);
-    if (value instanceof ArrayBuffer) return this.arrayBuffer(value);
-    if (ArrayBuffer.isView(value)) return this.view(value);
-    if (value instanceof Date) {
-      w.u8(V_DATE);
-      return w.f64(value.getTime());
-    }
-    if (value instanceof RegExp) {
-      w.u8(V_REGEXP);
-      this.string(value.source);
-      return this.string(value.flags);
-    }
-    if (value instanceof Map) return this.map(value);
-    if (value instanceof Set) return this.set(value);
-    if (value instanceof Error) return this.error(value);
-    const tag = Object.prototype.toString.call(value);
-    if (tag !== "[object Object]") {
-      switch (tag) {
-        case "[object Number]":
-          w.u8(V_BOXED_NUMBER);
-          return w.f64(Number.prototype.valueOf.call(value));
-        case "[object String]":
-          w.u8(V_BOXED_STRING);
-          return this.string(String.prototype.valueOf.call(value));
-        case "[object Boolean]":
-          return w.u8(V_BOXED_BOOLEAN),
-            w.u8(
-              Boolean.prototype.valueOf.call(value) ? 1 : 0,
-            );
-        case "[object BigInt]":
-          w.u8(V_BOXED_BIGINT);
-          return this.bigint(BigInt.prototype.valueOf.call(value));
-      }
-      if (isNativeInstance(value)) {
-        throw new Uncloneable(
-          `is a ${objectName(value)}, which cannot be cloned`,
-          false,
-        );
-      }
-    }
-    this.plain(value as Record<string, unknown>);
-  }
-
-  array(value: unknown[]): void {
-    const w = this.w;
-    this.refs.set(value, this.refs.size);
-    const length = value.length;
-    w.u8(V_ARRAY);
-    w.varint(length);
-    let i = 0;
-    try {
-      for (; i < length; i++) {
-        const item = value[i];
-        if (item === undefined && !(i in value)) w.u8(V_HOLE);
-        else this.value(item);
-      }
-    } catch (error) {
-      throw within(error, `[${i}]`);
-    }
-  }
-
-  plain(value: Record<string, unknown>): void {
-    const w = this.w;
-    const keys = Object.keys(value);
-    w.u8(V_OBJECT);
-    w.varint(keys.length);
-    let key = "";
-    try {
-      for (key of keys) {
-        this.string(key);
-        this.value(value[key]);
-      }
-    } catch (error) {
-      throw within(error, keySegment(key));
-    }
-  }
-
-  map(value: Map<unknown, unknown>): void {
-    const w = this.w;
-    w.u8(V_MAP);
-    w.varint(value.size);
-    let at: unknown;
-    try {
-      for (const [k, v] of value) {
-        at = k;
-        this.value(k);
-        this.value(v);
-      }
-    } catch (error) {
-      throw within(error, `.get(${describeKey(at)})`);
-    }
-  }
-
-  set(value: Set<unknown>): void {
-    const w = this.w;
-    w.u8(V_SET);
-    w.varint(value.size);
-    try {
-      for (const v of value) this.value(v);
-    } catch (error) {
-      throw within(error, " (an element)");
-    }
-  }
-
-  arrayBuffer(value: ArrayBuffer): void {
-    const w = this.w;
-    const detached = (value as { detached?: boolean }).detached;
-    if (detached === true) {
-      throw new Uncloneable(
-        "is a detached ArrayBuffer, which cannot be cloned",
-        false,
-      );
-    }
-    const length = value.byteLength;
-    w.u8(V_ARRAYBUFFER);
-    w.varint(length);
-    const resizable = (value as { resizable?: boolean }).resizable === true;
-    w.u8(resizable ? 1 : 0);
-    if (resizable) {
-      w.varint((value as { maxByteLength: number }).maxByteLength);
-    }
-    w.reserve(length);
-    w.bytes.set(new Uint8Array(value), w.pos);
-    w.pos += length;
-  }
-
-  view(value: ArrayBufferView): void {
-    const w = this.w;
-    if (value.buffer instanceof SharedArrayBuffer) {
-      throw new Uncloneable(
-        `is a ${objectName(value)} over a SharedArrayBuffer`,
-        true,
-      );
-    }
-    if (value instanceof DataView) {
-      w.u8(V_DATAVIEW);
-      this.object(value.buffer);
-      w.varint(value.byteOffset);
-      return w.varint(value.byteLength);
-    }
-    const kind = typedArrays.findIndex((C) => value instanceof C);
-    if (kind < 0) {
-      throw new Uncloneable(
-        `is a ${objectName(value)}, which cannot be cloned`,
-        false,
-      );
-    }
-    w.u8(V_TYPED);
-    w.u8(kind);
-    this.object(value.buffer);
-    w.varint(value.byteOffset);
-    w.varint((value as unknown as { length: number }).length);
-  }
-
-  error(value: Error): void {
-    const w = this.w;
-    const aggregate = value instanceof AggregateError;
-    w.u8(V_ERROR);
-    w.u8(aggregate ? 1 : 0);
-    this.string(String(value.name));
-    this.string(String(value.message));
-    const stack = value.stack;
-    if (typeof stack === "string") {
-      w.u8(1);
-      this.string(stack);
-    } else w.u8(0);
-    const hasCause = Object.hasOwn(value, "cause");
-    try {
-      w.u8(hasCause ? 1 : 0);
-      if (hasCause) this.value(value.cause);
-    } catch (error) {
-      throw within(error, ".cause");
-    }
-    try {
-      if (aggregate) this.value(value.errors);
-    } catch (error) {
-      throw within(error, ".errors");
-    }
-    const keys = Object.keys(value).filter((k) =>
-      k !== "cause" && k !== "stack" && k !== "message" && k !== "name" &&
-      !(aggregate && k === "errors")
-    );
-    w.varint(keys.length);
-    let key = "";
-    try {
-      for (key of keys) {
-        this.string(key);
-        this.value((value as unknown as Record<string, unknown>)[key]);
-      }
-    } catch (error) {
-      throw within(error, keySegment(key));
-    }
-  }
-}
-
 function describeKey(key: unknown): string {
   return typeof key === "string" ? JSON.stringify(key) : String(key);
 }
@@ -576,122 +202,509 @@ function isNativeInstance(value: object): boolean {
   }
 }
 
-// The JSON fast path applies to trees of plain objects, arrays, strings,
-// finite numbers (not -0), booleans and null, without shared references.
-class Seen {
-  items: object[] = [];
-  set: Set<object> | undefined = undefined;
+/** The encoder: a growable byte buffer and the objects met so far. */
+class Encoder {
+  bytes: Uint8Array;
+  view: DataView;
+  pos = 0;
   busy = false;
+  /** `bytes.subarray(1)`, where top-level strings start. */
+  from1: Uint8Array;
+  // Objects met so far, by id (for shared references and cycles), the first
+  // `seenCount` cells; a Map joins in once there are many.
+  readonly seen: (object | undefined)[] = [];
+  seenCount = 0;
+  seenIds: Map<object, number> | undefined = undefined;
+  /** Whether a `V_REF` was written (the decoder then keeps every object). */
+  wroteRef = false;
 
-  has(value: object): boolean {
-    if (this.set !== undefined) return this.set.has(value);
-    const items = this.items;
-    for (let i = 0; i < items.length; i++) if (items[i] === value) return true;
-    return false;
+  constructor(size: number) {
+    this.bytes = new Uint8Array(size);
+    this.view = new DataView(this.bytes.buffer);
+    this.from1 = this.bytes.subarray(1);
   }
 
-  add(value: object): void {
-    if (this.set !== undefined) this.set.add(value);
-    else if (this.items.push(value) > 16) this.set = new Set(this.items);
+  get length(): number {
+    return this.pos;
   }
 
   reset(): void {
-    this.items.length = 0;
-    this.set = undefined;
-    this.busy = false;
+    this.pos = 0;
+    this.wroteRef = false;
+    this.forget();
   }
-}
 
-const pooledSeen = new Seen();
+  /** Lets go of the objects met (cheaper than `seen.length = 0`). */
+  forget(): void {
+    const seen = this.seen;
+    for (let i = 0; i < this.seenCount; i++) seen[i] = undefined;
+    this.seenCount = 0;
+    this.seenIds = undefined;
+  }
 
-function jsonSafe(value: unknown, depth: number, seen: Seen): boolean {
-  switch (typeof value) {
-    case "string":
-    case "boolean":
-      return true;
-    case "number":
-      return Number.isFinite(value) && (value !== 0 || 1 / value > 0);
-    case "object": {
-      if (value === null) return true;
-      if (depth > 64 || seen.has(value)) return false;
-      seen.add(value);
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          if (!jsonSafe(value[i], depth + 1, seen)) return false;
-        }
-        return true;
-      }
-      const proto = Object.getPrototypeOf(value);
-      if (proto !== Object.prototype && proto !== null) return false;
-      if (isShareable(value)) return false;
-      const record = value as Record<string, unknown>;
-      for (const key in record) {
-        if (!jsonSafe(record[key], depth + 1, seen)) return false;
-      }
-      return true;
+  replace(bytes: Uint8Array): void {
+    this.bytes = bytes;
+    this.view = new DataView(bytes.buffer);
+    this.from1 = bytes.subarray(1);
+  }
+
+  reserve(n: number): void {
+    if (this.pos + n > this.bytes.length) this.grow(this.pos + n);
+  }
+
+  grow(min: number): void {
+    let size = this.bytes.length * 2;
+    while (size < min) size *= 2;
+    const bytes = new Uint8Array(size);
+    bytes.set(this.bytes.subarray(0, this.pos));
+    this.replace(bytes);
+  }
+
+  u8(value: number): void {
+    if (this.pos >= this.bytes.length) this.grow(this.pos + 1);
+    this.bytes[this.pos++] = value;
+  }
+
+  f64(value: number): void {
+    this.reserve(8);
+    this.view.setFloat64(this.pos, value, true);
+    this.pos += 8;
+  }
+
+  varint(value: number): void {
+    this.reserve(8);
+    const bytes = this.bytes;
+    while (value >= 0x80) {
+      bytes[this.pos++] = (value & 0x7f) | 0x80;
+      value = Math.floor(value / 128);
     }
-    default:
-      return false;
+    bytes[this.pos++] = value;
+  }
+
+  /** Writes UTF-8 without a length (top-level strings); returns the byte count. */
+  utf8(text: string): number {
+    const length = text.length;
+    this.reserve(length * 3);
+    const bytes = this.bytes;
+    const start = this.pos;
+    if (length < 128) {
+      let i = 0;
+      for (; i < length; i++) {
+        const code = text.charCodeAt(i);
+        if (code >= 0x80) break;
+        bytes[start + i] = code;
+      }
+      if (i === length) {
+        this.pos += length;
+        return length;
+      }
+    }
+    const { written } = textEncoder.encodeInto(
+      text,
+      start === 1 ? this.from1 : bytes.subarray(start, start + length * 3),
+    );
+    this.pos += written;
+    return written;
+  }
+
+  /** Writes UTF-16 code units without a length. */
+  utf16(text: string): void {
+    const length = text.length;
+    this.reserve(length * 2);
+    for (let i = 0; i < length; i++) {
+      this.view.setUint16(this.pos + 2 * i, text.charCodeAt(i), true);
+    }
+    this.pos += length * 2;
+  }
+
+  /** Writes a string's body: short ASCII inline, else a kind and a length. */
+  string(text: string): void {
+    const length = text.length;
+    if (length < 0x80) {
+      this.reserve(length + 1);
+      const bytes = this.bytes;
+      const start = this.pos;
+      let i = 0;
+      for (; i < length; i++) {
+        const code = text.charCodeAt(i);
+        if (code >= 0x80) break;
+        bytes[start + 1 + i] = code;
+      }
+      if (i === length) {
+        bytes[start] = length;
+        this.pos = start + 1 + length;
+        return;
+      }
+    }
+    if (text.isWellFormed()) {
+      this.reserve(5);
+      this.bytes[this.pos] = S_UTF8;
+      const at = this.pos + 1;
+      this.pos += 5;
+      const written = this.utf8(text); // may grow the buffer: then the view
+      this.view.setUint32(at, written, true);
+    } else {
+      this.u8(S_UTF16);
+      this.reserve(4);
+      this.view.setUint32(this.pos, text.length * 2, true);
+      this.pos += 4;
+      this.utf16(text);
+    }
+  }
+
+  /** Notes an object met for the first time; returns its id if met before. */
+  idOf(value: object): number {
+    const seen = this.seen;
+    const count = this.seenCount;
+    if (this.seenIds !== undefined) {
+      const id = this.seenIds.get(value);
+      if (id !== undefined) return id;
+      this.seenIds.set(value, count);
+    } else {
+      for (let i = 0; i < count; i++) if (seen[i] === value) return i;
+      if (count === 32) {
+        this.seenIds = new Map();
+        for (let i = 0; i < count; i++) this.seenIds.set(seen[i]!, i);
+        this.seenIds.set(value, count);
+      }
+    }
+    seen[count] = value;
+    this.seenCount = count + 1;
+    return -1;
+  }
+
+  value(value: unknown): void {
+    switch (typeof value) {
+      case "number":
+        if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
+          this.reserve(5);
+          this.bytes[this.pos] = V_INT32;
+          this.view.setInt32(this.pos + 1, value, true);
+          this.pos += 5;
+          return;
+        }
+        this.u8(V_NUMBER);
+        return this.f64(value);
+      case "string":
+        this.u8(V_STRING);
+        return this.string(value);
+      case "boolean":
+        return this.u8(value ? V_TRUE : V_FALSE);
+      case "undefined":
+        return this.u8(V_UNDEFINED);
+      case "bigint":
+        this.u8(V_BIGINT);
+        return this.bigint(value);
+      case "function":
+        throw new Uncloneable(
+          `is a function (${describe(value)}), which cannot be cloned`,
+          false,
+        );
+      case "symbol":
+        throw new Uncloneable(
+          `is a symbol (${String(value)}), which cannot be cloned`,
+          false,
+        );
+    }
+    if (value === null) return this.u8(V_NULL);
+    this.object(value as object);
+  }
+
+  bigint(value: bigint): void {
+    const negative = value < 0n;
+    let magnitude = negative ? -value : value;
+    const digits: number[] = [];
+    while (magnitude > 0n) {
+      digits.push(Number(magnitude & 0xffn));
+      magnitude >>= 8n;
+    }
+    this.u8(negative ? 1 : 0);
+    this.varint(digits.length);
+    this.reserve(digits.length);
+    for (const digit of digits) this.bytes[this.pos++] = digit;
+  }
+
+  object(value: object): void {
+    // Shared objects are class instances: a plain object is never one.
+    const proto = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) {
+      if (this.ref(value)) return;
+      return this.literal(value as Record<string, unknown>);
+    }
+    if (Array.isArray(value)) {
+      if (this.ref(value)) return;
+      return this.array(value);
+    }
+    if (isShareable(value)) {
+      throw new Uncloneable(
+        `is a shared object (${objectName(value)})`,
+        true,
+      );
+    }
+    if (value instanceof SharedArrayBuffer) {
+      throw new Uncloneable("is a SharedArrayBuffer", true);
+    }
+    if (this.ref(value)) return;
+    if (value instanceof ArrayBuffer) return this.arrayBuffer(value);
+    if (ArrayBuffer.isView(value)) return this.view_(value);
+    if (value instanceof Date) {
+      this.u8(V_DATE);
+      return this.f64(value.getTime());
+    }
+    if (value instanceof RegExp) {
+      this.u8(V_REGEXP);
+      this.string(value.source);
+      return this.string(value.flags);
+    }
+    if (value instanceof Map) return this.map(value);
+    if (value instanceof Set) return this.set(value);
+    if (value instanceof Error) return this.error(value);
+    const tag = Object.prototype.toString.call(value);
+    switch (tag) {
+      case "[object Number]":
+        this.u8(V_BOXED_NUMBER);
+        return this.f64(Number.prototype.valueOf.call(value));
+      case "[object String]":
+        this.u8(V_BOXED_STRING);
+        return this.string(String.prototype.valueOf.call(value));
+      case "[object Boolean]":
+        this.u8(V_BOXED_BOOLEAN);
+        return this.u8(Boolean.prototype.valueOf.call(value) ? 1 : 0);
+      case "[object BigInt]":
+        this.u8(V_BOXED_BIGINT);
+        return this.bigint(BigInt.prototype.valueOf.call(value));
+    }
+    if (tag !== "[object Object]" && isNativeInstance(value)) {
+      throw new Uncloneable(
+        `is a ${objectName(value)}, which cannot be cloned`,
+        false,
+      );
+    }
+    this.plain(value as Record<string, unknown>);
+  }
+
+  /** Writes a reference when `value` was met before; returns whether it did. */
+  ref(value: object): boolean {
+    const id = this.idOf(value);
+    if (id < 0) return false;
+    this.wroteRef = true;
+    this.u8(V_REF);
+    this.varint(id);
+    return true;
+  }
+
+  array(value: unknown[]): void {
+    const length = value.length;
+    this.u8(V_ARRAY);
+    this.varint(length);
+    let i = 0;
+    try {
+      for (; i < length; i++) {
+        const item = value[i];
+        if (item === undefined && !(i in value)) this.u8(V_HOLE);
+        else this.value(item);
+      }
+    } catch (error) {
+      throw within(error, `[${i}]`);
+    }
+  }
+
+  /** An object literal's own keys, by `for-in` (faster than `Object.keys`). */
+  literal(value: Record<string, unknown>): void {
+    this.u8(V_OBJECT);
+    this.reserve(4);
+    const at = this.pos;
+    this.pos += 4;
+    let count = 0;
+    let key = "";
+    try {
+      for (key in value) {
+        this.string(key);
+        this.value(value[key]);
+        count++;
+      }
+    } catch (error) {
+      throw within(error, keySegment(key));
+    }
+    this.view.setUint32(at, count, true);
+  }
+
+  /** Any other object's own enumerable keys. */
+  plain(value: Record<string, unknown>): void {
+    const keys = Object.keys(value);
+    this.u8(V_OBJECT);
+    this.reserve(4);
+    this.view.setUint32(this.pos, keys.length, true);
+    this.pos += 4;
+    let key = "";
+    try {
+      for (let i = 0; i < keys.length; i++) {
+        key = keys[i];
+        this.string(key);
+        this.value(value[key]);
+      }
+    } catch (error) {
+      throw within(error, keySegment(key));
+    }
+  }
+
+  map(value: Map<unknown, unknown>): void {
+    this.u8(V_MAP);
+    this.varint(value.size);
+    let at: unknown;
+    try {
+      for (const [k, v] of value) {
+        at = k;
+        this.value(k);
+        this.value(v);
+      }
+    } catch (error) {
+      throw within(error, `.get(${describeKey(at)})`);
+    }
+  }
+
+  set(value: Set<unknown>): void {
+    this.u8(V_SET);
+    this.varint(value.size);
+    try {
+      for (const v of value) this.value(v);
+    } catch (error) {
+      throw within(error, " (an element)");
+    }
+  }
+
+  arrayBuffer(value: ArrayBuffer): void {
+    if ((value as { detached?: boolean }).detached === true) {
+      throw new Uncloneable(
+        "is a detached ArrayBuffer, which cannot be cloned",
+        false,
+      );
+    }
+    const length = value.byteLength;
+    this.u8(V_ARRAYBUFFER);
+    this.varint(length);
+    const resizable = (value as { resizable?: boolean }).resizable === true;
+    this.u8(resizable ? 1 : 0);
+    if (resizable) {
+      this.varint((value as { maxByteLength: number }).maxByteLength);
+    }
+    this.reserve(length);
+    this.bytes.set(new Uint8Array(value), this.pos);
+    this.pos += length;
+  }
+
+  view_(value: ArrayBufferView): void {
+    if (value.buffer instanceof SharedArrayBuffer) {
+      throw new Uncloneable(
+        `is a ${objectName(value)} over a SharedArrayBuffer`,
+        true,
+      );
+    }
+    if (value instanceof DataView) {
+      this.u8(V_DATAVIEW);
+      this.object(value.buffer);
+      this.varint(value.byteOffset);
+      return this.varint(value.byteLength);
+    }
+    const kind = typedArrays.findIndex((C) => value instanceof C);
+    if (kind < 0) {
+      throw new Uncloneable(
+        `is a ${objectName(value)}, which cannot be cloned`,
+        false,
+      );
+    }
+    this.u8(V_TYPED);
+    this.u8(kind);
+    this.object(value.buffer);
+    this.varint(value.byteOffset);
+    this.varint((value as unknown as { length: number }).length);
+  }
+
+  error(value: Error): void {
+    const aggregate = value instanceof AggregateError;
+    this.u8(V_ERROR);
+    this.u8(aggregate ? 1 : 0);
+    this.string(String(value.name));
+    this.string(String(value.message));
+    const stack = value.stack;
+    if (typeof stack === "string") {
+      this.u8(1);
+      this.string(stack);
+    } else this.u8(0);
+    const hasCause = Object.hasOwn(value, "cause");
+    try {
+      this.u8(hasCause ? 1 : 0);
+      if (hasCause) this.value(value.cause);
+    } catch (error) {
+      throw within(error, ".cause");
+    }
+    try {
+      if (aggregate) this.value(value.errors);
+    } catch (error) {
+      throw within(error, ".errors");
+    }
+    const keys = Object.keys(value).filter((k) =>
+      k !== "cause" && k !== "stack" && k !== "message" && k !== "name" &&
+      !(aggregate && k === "errors")
+    );
+    this.varint(keys.length);
+    let key = "";
+    try {
+      for (key of keys) {
+        this.string(key);
+        this.value((value as unknown as Record<string, unknown>)[key]);
+      }
+    } catch (error) {
+      throw within(error, keySegment(key));
+    }
   }
 }
 
-function isJsonSafe(value: object): boolean {
-  const seen = pooledSeen.busy ? new Seen() : pooledSeen;
-  seen.busy = true;
-  try {
-    return jsonSafe(value, 0, seen);
-  } finally {
-    seen.reset();
-  }
-}
+const pooled = new Encoder(256);
 
-const pooled = new Writer(256);
-
-function takeWriter(): Writer {
-  if (pooled.busy) return new Writer(256);
+function takeEncoder(): Encoder {
+  if (pooled.busy) return new Encoder(256);
   pooled.busy = true;
-  pooled.pos = 0;
+  pooled.reset();
   // Do not keep a huge buffer alive for ever after one huge value.
   if (pooled.bytes.length > 1 << 20) pooled.replace(new Uint8Array(256));
   return pooled;
 }
 
 function encodeInto(
-  w: Writer,
+  e: Encoder,
   value: unknown,
   options: EncodeValueOptions,
 ): void {
   switch (typeof value) {
     case "number":
-      w.u8(T_NUMBER);
-      return w.f64(value);
+      e.u8(T_NUMBER);
+      return e.f64(value);
     case "string":
       if (value.isWellFormed()) {
-        w.u8(T_STRING);
-        w.utf8(value);
+        e.u8(T_STRING);
+        e.utf8(value);
       } else {
-        w.u8(T_STRING16);
-        w.utf16(value);
+        e.u8(T_STRING16);
+        e.utf16(value);
       }
       return;
     case "boolean":
-      return w.u8(value ? T_TRUE : T_FALSE);
+      return e.u8(value ? T_TRUE : T_FALSE);
     case "undefined":
-      return w.u8(T_UNDEFINED);
+      return e.u8(T_UNDEFINED);
     case "object":
-      if (value === null) return w.u8(T_NULL);
-      if (isJsonSafe(value)) {
-        w.u8(T_JSON);
-        w.utf8(JSON.stringify(value));
-        return;
-      }
+      if (value === null) return e.u8(T_NULL);
   }
-  w.u8(T_BINARY);
+  e.u8(T_BINARY);
   try {
-    new Encoder(w).value(value);
+    e.value(value);
+    if (e.wroteRef) e.bytes[0] = T_BINARY_REFS;
   } catch (error) {
     if (error instanceof Uncloneable) toTypeError(error, options);
     throw error;
+  } finally {
+    e.forget();
   }
 }
 
@@ -784,24 +797,117 @@ export function encodeValueToScratch(
   value: unknown,
   options: EncodeValueOptions = {},
 ): ScratchEncoding {
-  const w = takeWriter();
+  const e = takeEncoder();
   try {
-    encodeInto(w, value, options);
-    return w;
+    encodeInto(e, value, options);
+    return e;
   } finally {
-    w.busy = false;
+    e.busy = false;
   }
 }
 
-/** Reads the binary encoding. */
-class Decoder {
-  readonly refs: unknown[] = [];
-  pos: number;
-  readonly view: DataView;
+// Short ASCII strings recur (object keys above all): decoding looks them up
+// here before making a new string.
+const stringCache: (string | undefined)[] = new Array(512);
 
-  constructor(readonly bytes: Uint8Array, start: number) {
+function shortString(bytes: Uint8Array, start: number, length: number): string {
+  let hash = length;
+  for (let i = 0; i < length; i++) hash = (hash * 31 + bytes[start + i]) | 0;
+  const slot = hash & 511;
+  const cached = stringCache[slot];
+  if (cached !== undefined && cached.length === length) {
+    let i = 0;
+    while (i < length && cached.charCodeAt(i) === bytes[start + i]) i++;
+    if (i === length) return cached;
+  }
+  let out = "";
+  for (let i = 0; i < length; i++) out += String.fromCharCode(bytes[start + i]);
+  stringCache[slot] = out;
+  return out;
+}
+
+function ascii(bytes: Uint8Array, start: number, length: number): string {
+  if (length < 16) return shortString(bytes, start, length);
+  return textDecoder.decode(bytes.subarray(start, start + length));
+}
+
+function utf8(bytes: Uint8Array, start: number, end: number): string {
+  const length = end - start;
+  if (length < 16) {
+    let i = start;
+    while (i < end && bytes[i] < 0x80) i++;
+    if (i === end) return shortString(bytes, start, length);
+  }
+  return textDecoder.decode(bytes.subarray(start, end));
+}
+
+function utf16(bytes: Uint8Array, start: number, end: number): string {
+  const view = new DataView(
+    bytes.buffer,
+    bytes.byteOffset + start,
+    end - start,
+  );
+  const units = (end - start) >> 1;
+  let out = "";
+  for (let i = 0; i < units; i += 4096) {
+    const stop = Math.min(units, i + 4096);
+    const chunk: number[] = [];
+    for (let j = i; j < stop; j++) chunk.push(view.getUint16(2 * j, true));
+    out += String.fromCharCode(...chunk);
+  }
+  return out;
+}
+
+const EMPTY_BYTES = new Uint8Array(0);
+const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
+
+/**
+ * Reads the binary encoding. One instance is reused (decoding runs no user
+ * code, so it never nests); it keeps the objects it makes, for `V_REF`, only
+ * when the encoding has references.
+ */
+class Decoder {
+  refs: unknown[] = [];
+  track = false;
+  bytes: Uint8Array = EMPTY_BYTES;
+  view: DataView = EMPTY_VIEW;
+  /** `bytes.byteOffset`: `view` spans the whole underlying buffer. */
+  base = 0;
+  pos = 0;
+  end = 0;
+
+  start(bytes: Uint8Array, start: number, end: number, track: boolean): void {
+    if (bytes.buffer !== this.view.buffer) {
+      this.view = new DataView(bytes.buffer);
+    }
+    this.bytes = bytes;
+    this.base = bytes.byteOffset;
     this.pos = start;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.end = end;
+    this.track = track;
+  }
+
+  finish(): void {
+    // Keep no big buffer alive (the view would).
+    if (this.bytes.length > 1 << 20) this.view = EMPTY_VIEW;
+    this.bytes = EMPTY_BYTES;
+    if (this.track) this.refs = [];
+  }
+
+  keep(value: unknown): void {
+    if (this.track) this.refs.push(value);
+  }
+
+  /** Reserves the id of an object made after its parts; -1 when not tracking. */
+  reserve(): number {
+    if (!this.track) return -1;
+    this.refs.push(undefined);
+    return this.refs.length - 1;
+  }
+
+  fillIn<T>(id: number, value: T): T {
+    if (id >= 0) this.refs[id] = value;
+    return value;
   }
 
   corrupt(): never {
@@ -810,21 +916,18 @@ class Decoder {
     );
   }
 
+  need(n: number): void {
+    if (this.pos + n > this.end) this.corrupt();
+  }
+
   u8(): number {
-    if (this.pos >= this.bytes.length) this.corrupt();
+    if (this.pos >= this.end) this.corrupt();
     return this.bytes[this.pos++];
   }
 
-  u32(): number {
-    if (this.pos + 4 > this.bytes.length) this.corrupt();
-    const value = this.view.getUint32(this.pos, true);
-    this.pos += 4;
-    return value;
-  }
-
   f64(): number {
-    if (this.pos + 8 > this.bytes.length) this.corrupt();
-    const value = this.view.getFloat64(this.pos, true);
+    this.need(8);
+    const value = this.view.getFloat64(this.base + this.pos, true);
     this.pos += 8;
     return value;
   }
@@ -841,33 +944,71 @@ class Decoder {
     }
   }
 
-  take(n: number): Uint8Array {
-    if (this.pos + n > this.bytes.length) this.corrupt();
-    const out = this.bytes.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
-  }
-
   string(): string {
-    const tag = this.u8();
-    if (tag === V_STRING) return utf8(this.take(this.u32()));
-    if (tag === V_STRING16) return utf16(this.take(this.u32()));
+    const head = this.u8();
+    const start = this.pos;
+    if (head < 0x80) {
+      this.need(head);
+      this.pos += head;
+      return ascii(this.bytes, start, head);
+    }
+    this.need(4);
+    const length = this.view.getUint32(this.base + start, true);
+    this.pos += 4;
+    this.need(length);
+    this.pos += length;
+    if (head === S_UTF8) return utf8(this.bytes, start + 4, start + 4 + length);
+    if (head === S_UTF16) {
+      return utf16(this.bytes, start + 4, start + 4 + length);
+    }
     return this.corrupt();
   }
 
   bigint(): bigint {
     const negative = this.u8() === 1;
-    const bytes = this.take(this.varint());
+    const length = this.varint();
+    this.need(length);
     let value = 0n;
-    for (let i = bytes.length - 1; i >= 0; i--) {
-      value = (value << 8n) | BigInt(bytes[i]);
+    for (let i = this.pos + length - 1; i >= this.pos; i--) {
+      value = (value << 8n) | BigInt(this.bytes[i]);
     }
+    this.pos += length;
     return negative ? -value : value;
   }
 
   value(): unknown {
     const tag = this.u8();
     switch (tag) {
+      case V_INT32: {
+        this.need(4);
+        const value = this.view.getInt32(this.base + this.pos, true);
+        this.pos += 4;
+        return value;
+      }
+      case V_STRING:
+        return this.string();
+      case V_OBJECT: {
+        const out: Record<string, unknown> = {};
+        this.keep(out);
+        this.need(4);
+        const count = this.view.getUint32(this.base + this.pos, true);
+        this.pos += 4;
+        this.fill(out, count);
+        return out;
+      }
+      case V_ARRAY: {
+        const length = this.varint();
+        if (length > this.end - this.pos) this.corrupt();
+        const out: unknown[] = new Array(length);
+        this.keep(out);
+        for (let i = 0; i < length; i++) {
+          if (this.bytes[this.pos] === V_HOLE) this.pos++;
+          else out[i] = this.value();
+        }
+        return out;
+      }
+      case V_NUMBER:
+        return this.f64();
       case V_UNDEFINED:
         return undefined;
       case V_NULL:
@@ -876,55 +1017,27 @@ class Decoder {
         return true;
       case V_FALSE:
         return false;
-      case V_NUMBER:
-        return this.f64();
-      case V_INT: {
-        const z = this.varint();
-        return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
-      }
       case V_BIGINT:
         return this.bigint();
-      case V_STRING:
-      case V_STRING16:
-        this.pos--;
-        return this.string();
       case V_REF: {
         const id = this.varint();
-        if (id >= this.refs.length) this.corrupt();
+        if (!this.track || id >= this.refs.length) this.corrupt();
         return this.refs[id];
-      }
-      case V_ARRAY: {
-        const length = this.varint();
-        if (length > this.bytes.length - this.pos) this.corrupt();
-        const out: unknown[] = new Array(length);
-        this.refs.push(out);
-        for (let i = 0; i < length; i++) {
-          if (this.bytes[this.pos] === V_HOLE) this.pos++;
-          else out[i] = this.value();
-        }
-        return out;
-      }
-      case V_OBJECT: {
-        const out: Record<string, unknown> = {};
-        this.refs.push(out);
-        this.fill(out, this.varint());
-        return out;
       }
       case V_DATE: {
         const out = new Date(this.f64());
-        this.refs.push(out);
+        this.keep(out);
         return out;
       }
       case V_REGEXP: {
         const id = this.reserve();
         const source = this.string();
         const out = new RegExp(source, this.string());
-        this.refs[id] = out;
-        return out;
+        return this.fillIn(id, out);
       }
       case V_MAP: {
         const out = new Map();
-        this.refs.push(out);
+        this.keep(out);
         const size = this.varint();
         for (let i = 0; i < size; i++) {
           const key = this.value();
@@ -934,7 +1047,7 @@ class Decoder {
       }
       case V_SET: {
         const out = new Set();
-        this.refs.push(out);
+        this.keep(out);
         const size = this.varint();
         for (let i = 0; i < size; i++) out.add(this.value());
         return out;
@@ -945,8 +1058,12 @@ class Decoder {
         const out = resizable
           ? new ArrayBuffer(length, { maxByteLength: this.varint() })
           : new ArrayBuffer(length);
-        new Uint8Array(out).set(this.take(length));
-        this.refs.push(out);
+        this.need(length);
+        new Uint8Array(out).set(
+          this.bytes.subarray(this.pos, this.pos + length),
+        );
+        this.pos += length;
+        this.keep(out);
         return out;
       }
       case V_TYPED: {
@@ -956,8 +1073,7 @@ class Decoder {
         if (!(buffer instanceof ArrayBuffer)) this.corrupt();
         const offset = this.varint();
         const out = new Ctor(buffer, offset, this.varint());
-        this.refs[id] = out;
-        return out;
+        return this.fillIn(id, out);
       }
       case V_DATAVIEW: {
         const id = this.reserve();
@@ -965,35 +1081,28 @@ class Decoder {
         if (!(buffer instanceof ArrayBuffer)) this.corrupt();
         const offset = this.varint();
         const out = new DataView(buffer, offset, this.varint());
-        this.refs[id] = out;
-        return out;
+        return this.fillIn(id, out);
       }
       case V_ERROR:
         return this.error();
-      case V_BOXED_NUMBER:
-        return this.boxed(Object(this.f64()));
+      case V_BOXED_NUMBER: {
+        const id = this.reserve();
+        return this.fillIn(id, Object(this.f64()));
+      }
       case V_BOXED_STRING: {
         const id = this.reserve();
-        return (this.refs[id] = Object(this.string()));
+        return this.fillIn(id, Object(this.string()));
       }
-      case V_BOXED_BOOLEAN:
-        return this.boxed(Object(this.u8() === 1));
+      case V_BOXED_BOOLEAN: {
+        const id = this.reserve();
+        return this.fillIn(id, Object(this.u8() === 1));
+      }
       case V_BOXED_BIGINT: {
         const id = this.reserve();
-        return (this.refs[id] = Object(this.bigint()));
+        return this.fillIn(id, Object(this.bigint()));
       }
     }
     return this.corrupt();
-  }
-
-  reserve(): number {
-    this.refs.push(undefined);
-    return this.refs.length - 1;
-  }
-
-  boxed(value: object): object {
-    this.refs.push(value);
-    return value;
   }
 
   fill(out: Record<string, unknown>, count: number): void {
@@ -1021,7 +1130,7 @@ class Decoder {
     const error = aggregate
       ? new AggregateError([], message)
       : new Ctor(message);
-    this.refs[id] = error;
+    this.fillIn(id, error);
     if (error.name !== name) define(error, "name", name);
     if (stack !== undefined) define(error, "stack", stack);
     else delete (error as { stack?: string }).stack;
@@ -1044,32 +1153,7 @@ function define(target: object, key: string, value: unknown): void {
   });
 }
 
-function utf8(bytes: Uint8Array, start = 0, end = bytes.length): string {
-  if (end - start < 32) {
-    let out = "";
-    for (let i = start; i < end; i++) {
-      const byte = bytes[i];
-      if (byte >= 0x80) return textDecoder.decode(bytes.subarray(start, end));
-      out += String.fromCharCode(byte);
-    }
-    return out;
-  }
-  return textDecoder.decode(bytes.subarray(start, end));
-}
-
-function utf16(bytes: Uint8Array): string {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const units = bytes.length >> 1;
-  let out = "";
-  for (let i = 0; i < units; i += 4096) {
-    const end = Math.min(units, i + 4096);
-    const chunk: number[] = [];
-    for (let j = i; j < end; j++) chunk.push(view.getUint16(2 * j, true));
-    out += String.fromCharCode(...chunk);
-  }
-  return out;
-}
-
+const decoder = new Decoder();
 const numberBytes = new Uint8Array(8);
 const numberView = new DataView(numberBytes.buffer);
 
@@ -1143,14 +1227,18 @@ export function decodeValueAt(
     case T_STRING:
       return utf8(bytes, start + 1, end);
     case T_STRING16:
-      return utf16(bytes.subarray(start + 1, end));
-    case T_JSON:
-      return JSON.parse(utf8(bytes, start + 1, end));
-    case T_BINARY: {
-      const decoder = new Decoder(bytes.subarray(0, end), start + 1);
-      const value = decoder.value();
-      if (decoder.pos !== end) break;
-      return value;
+      return utf16(bytes, start + 1, end);
+    case T_BINARY:
+    case T_BINARY_REFS: {
+      const d = decoder;
+      d.start(bytes, start + 1, end, bytes[start] === T_BINARY_REFS);
+      try {
+        const value = d.value();
+        if (d.pos === end) return value;
+      } finally {
+        d.finish();
+      }
+      break;
     }
   }
   throw new RangeError(
