@@ -289,15 +289,18 @@ for (const kind of kinds) {
       }
     });
 
-    test(`${kind}: shutdown({ immediate: ${immediate} }) wakes getters waiting in threads`, async () => {
+    test(`${kind}: gets in threads after shutdown({ immediate: ${immediate} })`, async () => {
+      // As CPython's _shutdown_get: the getters start once the queue is shut
+      // down (getters already waiting are in queue_stress_test.ts).
       const q = make[kind](2);
       q.putSync(itemFor(kind, 1));
       q.putSync(itemFor(kind, 2));
-      const results = new Int32Array(new SharedArrayBuffer(8));
+      const results = new Int32Array(new SharedArrayBuffer(12));
       const getters = [0, 1, 2].map(() =>
         new Thread({
           target: async (lib: string, q: AnyQueue, results: Int32Array) => {
             const { QueueShutDown } = await import(lib);
+            while (Atomics.load(results, 2) === 0) Atomics.wait(results, 2, 0);
             try {
               q.getSync();
               Atomics.add(results, 0, 1);
@@ -310,10 +313,12 @@ for (const kind of kinds) {
         }).start()
       );
       q.shutdown({ immediate });
+      Atomics.store(results, 2, 1);
+      Atomics.notify(results, 2);
       for (const getter of getters) await getter.join();
       // Non-immediate: two getters drain the queue, the third finds it
-      // empty and shut down. Immediate: the items are dropped.
-      assert.deepEqual([...results], immediate ? [0, 3] : [2, 1]);
+      // empty and shut down. Immediate: the items were dropped.
+      assert.deepEqual([...results], immediate ? [0, 3, 1] : [2, 1, 1]);
     });
 
     test(`${kind}: shutdown({ immediate: ${immediate} }) wakes putters waiting in threads`, async () => {
