@@ -7,7 +7,7 @@ import {
   QueueShutDown,
   Thread,
 } from "../mod.ts";
-import { GET_WAITERS, PUT_WAITERS } from "../src/queue/_stores.ts";
+import { GET_WAITERS, PUT_WAITERS } from "../src/queue/_fifo_core.ts";
 import { toShared } from "../src/transfer/shareable.ts";
 import { libraryUrl } from "./_helpers.ts";
 
@@ -79,43 +79,47 @@ test("Queue: 4 producers and 4 consumers move 200,000 items, each once, each pro
   assert.equal(q.qsize(), 0);
 });
 
-test("Queue: items of varying sizes cross 2 + 2 threads intact", async () => {
-  const q = new Queue<[number, number, string]>();
-  const n = 5_000;
-  const producers = [0, 1].map((p) =>
-    new Thread({
-      target: (q: Queue<[number, number, string]>, p: number, n: number) => {
-        for (let i = 0; i < n; i++) {
-          const size = (i * 7919 + p * 104729) % 3000;
-          q.putSync([p, i, String.fromCharCode(97 + (i % 26)).repeat(size)]);
-        }
-        q.putSync([-1, 0, ""]);
-      },
-      args: [q, p, n],
-    }).start()
-  );
-  const consumers = [0, 1].map(() =>
-    new Thread({
-      target: (q: Queue<[number, number, string]>) => {
-        let count = 0;
-        for (;;) {
-          const [p, i, text] = q.getSync();
-          if (p < 0) return count;
-          const size = (i * 7919 + p * 104729) % 3000;
-          const expected = String.fromCharCode(97 + (i % 26)).repeat(size);
-          if (text !== expected) {
-            throw new Error(`item ${p}/${i} was corrupted`);
+test("Queue: items of varying sizes cross 2 + 2 threads intact, also while the ring wraps", async () => {
+  for (const maxsize of [0, 3]) {
+    const q = new Queue<[number, number, string]>(maxsize);
+    const n = 5_000;
+    const producers = [0, 1].map((p) =>
+      new Thread({
+        target: (q: Queue<[number, number, string]>, p: number, n: number) => {
+          for (let i = 0; i < n; i++) {
+            const size = (i * 7919 + p * 104729) % 3000;
+            q.putSync([p, i, String.fromCharCode(97 + (i % 26)).repeat(size)]);
           }
-          count++;
-        }
-      },
-      args: [q],
-    }).start()
-  );
-  for (const producer of producers) await producer.join();
-  let total = 0;
-  for (const consumer of consumers) total += (await consumer.join()) as number;
-  assert.equal(total, 2 * n);
+          q.putSync([-1, 0, ""]);
+        },
+        args: [q, p, n],
+      }).start()
+    );
+    const consumers = [0, 1].map(() =>
+      new Thread({
+        target: (q: Queue<[number, number, string]>) => {
+          let count = 0;
+          for (;;) {
+            const [p, i, text] = q.getSync();
+            if (p < 0) return count;
+            const size = (i * 7919 + p * 104729) % 3000;
+            const expected = String.fromCharCode(97 + (i % 26)).repeat(size);
+            if (text !== expected) {
+              throw new Error(`item ${p}/${i} was corrupted`);
+            }
+            count++;
+          }
+        },
+        args: [q],
+      }).start()
+    );
+    for (const producer of producers) await producer.join();
+    let total = 0;
+    for (const consumer of consumers) {
+      total += (await consumer.join()) as number;
+    }
+    assert.equal(total, 2 * n);
+  }
 });
 
 test("LifoQueue and PriorityQueue keep their order across threads and deliver each item once", async () => {

@@ -1,20 +1,25 @@
 /**
- * The engine under every queue class: a header of counters and futex words
- * plus a store of encoded items, all in shared memory, guarded by the
- * internal mutex of `_mutex.ts`.
+ * The engine under every queue class: counters, futex words and the items'
+ * bytes, all in shared memory. Two engines share the waiting logic here:
+ * `_fifo_core.ts` (first-in first-out, with separate locks for putters and
+ * getters) and `_locked_core.ts` (LIFO and priority, one lock).
  *
  * Waiting follows CPython's `queue.Queue` (a mutex and three conditions),
- * built on futex words: a thread that must wait registers itself in a waiter
- * count and reads a futex word under the lock, releases the lock, and sleeps
- * while the word is unchanged; whoever changes the state bumps the word under
- * the lock and wakes every sleeper on it after releasing the lock. Wake-ups
- * are only hints (everyone re-checks under the lock), items are never handed
- * to a particular waiter, and a put or get becomes visible all at once when
- * the lock is released: a thread that ends while waiting, or a wait that
- * times out or is aborted, leaves every committed item in the queue and the
- * queue usable. Producers wake anybody only when somebody sleeps, and both
- * sides spin briefly before sleeping, so a busy queue rarely makes a system
- * call.
+ * built on futex words: a thread that must wait registers in a waiter count
+ * and notes a futex word, under a lock; releases the lock and sleeps while
+ * the word is unchanged. Whoever changes the state for the waiters bumps the
+ * word, resets the count to 0 (everyone counted is being woken) under the
+ * same lock, and wakes them all after unlocking; so a sleeper that wakes late
+ * costs one wake-up, not one per item, and producers wake nobody when nobody
+ * sleeps. A thread that comes back without having been woken (timeout,
+ * abort, spurious wake-up) finds the word unchanged and removes itself from
+ * the count. Wake-ups are only hints: everyone re-checks under the lock.
+ *
+ * Items are never handed to a particular waiter, and a put or get becomes
+ * visible all at once: a thread that ends while it waits, or a wait that
+ * times out or is aborted, leaves every committed item in place and the
+ * queue usable. Both sides spin briefly before sleeping, so a busy queue
+ * rarely makes a system call.
  *
  * @module
  */
@@ -24,40 +29,13 @@ import {
   QueueShutDown,
   TimeoutError,
 } from "../errors.ts";
-import { notify, waitAsync, waitSync } from "../sync/futex.ts";
+import { waitAsync, waitSync } from "../sync/futex.ts";
 import { decodeValueAt } from "../transfer/value_codec.ts";
-import { lock, unlock } from "./_mutex.ts";
-import {
-  ALL_DONE,
-  COUNT,
-  FIFO,
-  GET_WAITERS,
-  growableBuffer,
-  HEADER_BYTES,
-  initStore,
-  JOIN_WAITERS,
-  KIND,
-  LIFO,
-  LOCK,
-  MAGIC,
-  MAXSIZE,
-  NOT_EMPTY,
-  NOT_FULL,
-  openStore,
-  PRIORITY,
-  PUT_WAITERS,
-  SHUTDOWN,
-  type Store,
-  taken,
-  trimTaken,
-  UNFINISHED,
-} from "./_stores.ts";
-
-export { FIFO, LIFO, PRIORITY };
+import { taken, trimTaken } from "./_stores.ts";
 
 /** The buffers a queue is made of; what crosses to other threads. */
 export interface QueueState {
-  /** Counters, futex words and store positions. */
+  /** Counters, futex words and positions. */
   header: SharedArrayBuffer;
   /** The items' bytes (growable). */
   data: SharedArrayBuffer;
@@ -65,17 +43,23 @@ export interface QueueState {
   heap: SharedArrayBuffer | null;
 }
 
-const QUEUE_MAGIC = 0x51554555;
-const MAX_MAXSIZE = 0x7fffffff;
+/** Identifies a queue header, so that a wrong buffer is refused. */
+export const QUEUE_MAGIC = 0x51554555;
+/** The largest `maxsize` stored; larger ones behave the same. */
+export const MAX_MAXSIZE = 0x7fffffff;
 
-// Outcomes of one attempt under the lock.
-const DONE = 0;
-const SHUT = 1;
-const NOT_NOW = 2;
-const WAIT = 3;
+// Outcomes of one attempt.
+/** The attempt did it. */
+export const DONE = 0;
+/** The queue is shut down. */
+export const SHUT = 1;
+/** It cannot be done now, and the caller did not ask to wait. */
+export const NOT_NOW = 2;
+/** The caller is registered as a sleeper on the futex word `seq`. */
+export const WAIT = 3;
 
-// How many times a thread re-reads the count before it sleeps.
-const SPINS = 2000;
+/** How many times a thread re-reads shared state before it sleeps. */
+export const SPINS = 2000;
 
 /** Blocking options after validation. */
 export interface Blocking {
@@ -84,178 +68,66 @@ export interface Blocking {
   signal: AbortSignal | undefined;
 }
 
+/** Futex words of an engine's header: where each kind of sleeper waits. */
+export interface Words {
+  notEmpty: number;
+  notFull: number;
+  allDone: number;
+}
+
 /** The shared engine of `Queue`, `LifoQueue`, `PriorityQueue` and `SimpleQueue`. */
-export class QueueCore {
+export abstract class QueueCore {
   readonly state: QueueState;
-  readonly #h: Int32Array;
-  readonly #store: Store;
+  protected readonly h: Int32Array;
   readonly #pairs: boolean;
-  #seq = 0;
+  readonly #words: Words;
+  /** Set by an attempt that returned WAIT: the futex word's value to sleep on. */
+  protected seq = 0;
+  /** Set by `tryGet` on DONE: the length of the item copied to `taken.bytes`. */
+  protected length = 0;
 
-  private constructor(state: QueueState, kind: number) {
+  protected constructor(state: QueueState, pairs: boolean, words: Words) {
     this.state = state;
-    this.#pairs = kind === PRIORITY;
-    this.#h = new Int32Array(state.header);
-    this.#store = openStore(
-      kind,
-      new Uint32Array(state.header),
-      state.data,
-      state.heap,
-    );
+    this.h = new Int32Array(state.header);
+    this.#pairs = pairs;
+    this.#words = words;
   }
 
-  /** A new empty queue of `kind`; `maxsize` ≤ 0 means unbounded. */
-  static create(kind: number, maxsize: number): QueueCore {
-    const header = new SharedArrayBuffer(HEADER_BYTES);
-    const h = new Int32Array(header);
-    h[MAGIC] = QUEUE_MAGIC;
-    h[KIND] = kind;
-    h[MAXSIZE] = clampMaxsize(maxsize);
-    initStore(new Uint32Array(header), kind);
-    return new QueueCore(
-      {
-        header,
-        data: growableBuffer(),
-        heap: kind === PRIORITY ? growableBuffer() : null,
-      },
-      kind,
-    );
-  }
-
-  /** A view over a queue made in another thread. */
-  static attach(data: unknown, kind: number, what: string): QueueCore {
-    const state = data as QueueState;
-    const valid = typeof state === "object" && state !== null &&
-      state.header instanceof SharedArrayBuffer &&
-      state.header.byteLength === HEADER_BYTES &&
-      state.data instanceof SharedArrayBuffer &&
-      (kind !== PRIORITY || state.heap instanceof SharedArrayBuffer);
-    const h = valid ? new Int32Array(state.header) : null;
-    if (
-      h === null || Atomics.load(h, MAGIC) !== QUEUE_MAGIC ||
-      Atomics.load(h, KIND) !== kind
-    ) {
-      throw new TypeError(
-        `Cannot receive a ${what}: the shared memory it arrived with is not a ${what}`,
-      );
-    }
-    return new QueueCore(state, kind);
-  }
-
-  get maxsize(): number {
-    return Atomics.load(this.#h, MAXSIZE);
-  }
-
-  set maxsize(value: number) {
-    const h = this.#h;
-    lock(h, LOCK);
-    Atomics.store(h, MAXSIZE, clampMaxsize(value));
-    this.#bump(PUT_WAITERS, NOT_FULL);
-    unlock(h, LOCK);
-    notify(h, NOT_FULL);
-  }
-
-  qsize(): number {
-    return Atomics.load(this.#h, COUNT);
-  }
-
-  full(): boolean {
-    const max = Atomics.load(this.#h, MAXSIZE);
-    return max > 0 && Atomics.load(this.#h, COUNT) >= max;
-  }
-
-  get isShutdown(): boolean {
-    return Atomics.load(this.#h, SHUTDOWN) !== 0;
-  }
-
-  get unfinishedTasks(): number {
-    return Atomics.load(this.#h, UNFINISHED);
-  }
-
-  // ---- waiting ----
-  //
-  // A thread about to sleep adds itself to a waiter count and notes the
-  // futex word (`#seq`, copied by the caller at once). Whoever changes the
-  // state for the waiters bumps the word, resets the count to 0 (everyone
-  // counted is being woken) and wakes them all after unlocking; so a sleeper
-  // that wakes late costs one wake-up, not one per item. A thread that comes
-  // back without having been woken (timeout, abort, spurious wake-up) finds
-  // the word unchanged and removes itself from the count.
-
-  /** Under the lock: registers the caller as a sleeper on `word`. */
-  #enter(waiters: number, word: number): number {
-    this.#h[waiters]++;
-    this.#seq = Atomics.load(this.#h, word);
-    return WAIT;
-  }
-
-  /** Under the lock: undoes `#enter` unless a bump already did. */
-  #leave(waiters: number, word: number, seq: number): void {
-    if (Atomics.load(this.#h, word) === seq) this.#h[waiters]--;
-  }
-
-  /** Under the lock: wakes (after unlocking) everyone counted on `word`. */
-  #bump(waiters: number, word: number): void {
-    Atomics.add(this.#h, word, 1);
-    this.#h[waiters] = 0;
-  }
-
-  #unregister(waiters: number, word: number, seq: number): void {
-    const h = this.#h;
-    lock(h, LOCK);
-    this.#leave(waiters, word, seq);
-    unlock(h, LOCK);
-  }
-
-  // ---- put ----
+  abstract get maxsize(): number;
+  abstract set maxsize(value: number);
+  abstract qsize(): number;
+  abstract full(): boolean;
+  abstract get isShutdown(): boolean;
+  abstract get unfinishedTasks(): number;
+  /** Marks one task done; false when there was none to mark. */
+  abstract taskDone(): boolean;
+  /** Python 3.13's `shutdown(immediate)`. */
+  abstract shutdown(immediate: boolean): void;
 
   /**
-   * One attempt under the lock. `seq` is the word noted when the caller
-   * registered as a sleeper, or `NaN`. On WAIT the caller registered again
-   * and must sleep on `#seq`.
+   * One put attempt. `seq` is the word noted when the caller last registered
+   * as a sleeping putter, or `NaN`; the attempt first undoes that
+   * registration. On WAIT the caller is registered again (word in `seq`).
    */
-  #tryPut(
+  protected abstract tryPut(
     bytes: Uint8Array,
     length: number,
     priority: number,
     register: boolean,
     seq: number,
-  ): number {
-    const h = this.#h;
-    let wake = false;
-    lock(h, LOCK);
-    try {
-      if (seq === seq) this.#leave(PUT_WAITERS, NOT_FULL, seq);
-      if (h[SHUTDOWN] !== 0) return SHUT;
-      const count = h[COUNT];
-      const max = h[MAXSIZE];
-      if (max > 0 && count >= max) {
-        return register ? this.#enter(PUT_WAITERS, NOT_FULL) : NOT_NOW;
-      }
-      this.#store.push(bytes, length, priority, count);
-      Atomics.store(h, COUNT, count + 1);
-      h[UNFINISHED]++;
-      if (h[GET_WAITERS] > 0) {
-        this.#bump(GET_WAITERS, NOT_EMPTY);
-        wake = true;
-      }
-      return DONE;
-    } finally {
-      unlock(h, LOCK);
-      if (wake) notify(h, NOT_EMPTY);
-    }
-  }
+  ): number;
+  /** One get attempt (as `tryPut`); on DONE the item is in `taken`. */
+  protected abstract tryGet(register: boolean, seq: number): number;
+  /** One join attempt (as `tryPut`): DONE when no task is unfinished. */
+  protected abstract tryJoin(register: boolean, seq: number): number;
+  /** Undoes a registration on `word` (an abort) unless a bump already did. */
+  protected abstract unregister(word: number, seq: number): void;
+  /** Re-reads shared state a while, until an item may be there. */
+  protected abstract spinWhileEmpty(): void;
+  /** Re-reads shared state a while, until there may be room. */
+  protected abstract spinWhileFull(): void;
 
-  #spinWhileFull(): void {
-    const h = this.#h;
-    for (let i = 0; i < SPINS; i++) {
-      const max = Atomics.load(h, MAXSIZE);
-      if (
-        max <= 0 || Atomics.load(h, COUNT) < max ||
-        Atomics.load(h, SHUTDOWN) !== 0
-      ) return;
-    }
-  }
+  // ---- put ----
 
   /** Blocks the thread until the item is in (or throws QueueFull/QueueShutDown). */
   putSync(
@@ -265,21 +137,21 @@ export class QueueCore {
     block: boolean,
     timeout: number,
   ): void {
-    let outcome = this.#tryPut(bytes, length, priority, false, NaN);
+    let outcome = this.tryPut(bytes, length, priority, false, NaN);
     if (outcome === DONE) return;
     if (outcome === SHUT) throw new QueueShutDown();
     if (!block || timeout <= 0) throw new QueueFull();
-    this.#spinWhileFull();
+    this.spinWhileFull();
     const deadline = performance.now() + timeout;
     let seq = NaN;
     for (;;) {
       const left = deadline - performance.now();
-      outcome = this.#tryPut(bytes, length, priority, left > 0, seq);
+      outcome = this.tryPut(bytes, length, priority, left > 0, seq);
       if (outcome === DONE) return;
       if (outcome === SHUT) throw new QueueShutDown();
       if (outcome === NOT_NOW) throw new QueueFull();
-      seq = this.#seq;
-      waitSync(this.#h, NOT_FULL, seq, left);
+      seq = this.seq;
+      waitSync(this.h, this.#words.notFull, seq, left);
     }
   }
 
@@ -295,7 +167,7 @@ export class QueueCore {
   ): Promise<void> {
     const { block, timeout, signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const outcome = this.#tryPut(bytes, length, priority, false, NaN);
+    const outcome = this.tryPut(bytes, length, priority, false, NaN);
     if (outcome === DONE) return Promise.resolve();
     if (outcome === SHUT) return Promise.reject(new QueueShutDown());
     if (!block || timeout <= 0) return Promise.reject(new QueueFull());
@@ -309,13 +181,14 @@ export class QueueCore {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     const deadline = performance.now() + timeout;
+    const word = this.#words.notFull;
     let seq = NaN;
     try {
       for (;;) {
         const left = deadline - performance.now();
         const registered = seq;
         seq = NaN;
-        const outcome = this.#tryPut(
+        const outcome = this.tryPut(
           bytes,
           bytes.length,
           priority,
@@ -325,77 +198,41 @@ export class QueueCore {
         if (outcome === DONE) return;
         if (outcome === SHUT) throw new QueueShutDown();
         if (outcome === NOT_NOW) throw new QueueFull();
-        seq = this.#seq;
-        await waitAsync(this.#h, NOT_FULL, seq, left, signal);
+        seq = this.seq;
+        await waitAsync(this.h, word, seq, left, signal);
       }
     } finally {
-      if (seq === seq) this.#unregister(PUT_WAITERS, NOT_FULL, seq);
+      if (seq === seq) this.unregister(word, seq);
     }
   }
 
   // ---- get ----
 
-  /** One attempt under the lock (as `#tryPut`); on DONE the item is in `taken`. */
-  #tryGet(register: boolean, seq: number): number {
-    const h = this.#h;
-    let wake = false;
-    lock(h, LOCK);
-    try {
-      if (seq === seq) this.#leave(GET_WAITERS, NOT_EMPTY, seq);
-      const count = h[COUNT];
-      if (count === 0) {
-        if (h[SHUTDOWN] !== 0) return SHUT;
-        return register ? this.#enter(GET_WAITERS, NOT_EMPTY) : NOT_NOW;
-      }
-      this.#length = this.#store.take(count);
-      Atomics.store(h, COUNT, count - 1);
-      if (h[PUT_WAITERS] > 0) {
-        this.#bump(PUT_WAITERS, NOT_FULL);
-        wake = true;
-      }
-      return DONE;
-    } finally {
-      unlock(h, LOCK);
-      if (wake) notify(h, NOT_FULL);
-    }
-  }
-
-  #length = 0;
-
   /** Decodes the item just taken; a priority queue's as `[priority, value]`. */
   #decodeTaken(): unknown {
     const priority = taken.priority;
-    const value = decodeValueAt(taken.bytes, 0, this.#length);
+    const value = decodeValueAt(taken.bytes, 0, this.length);
     trimTaken();
     return this.#pairs ? [priority, value] : value;
   }
 
-  #spinWhileEmpty(): void {
-    const h = this.#h;
-    for (let i = 0; i < SPINS; i++) {
-      if (Atomics.load(h, COUNT) !== 0 || Atomics.load(h, SHUTDOWN) !== 0) {
-        return;
-      }
-    }
-  }
-
   /** Blocks the thread until an item is taken (or throws QueueEmpty/QueueShutDown). */
   getSync(block: boolean, timeout: number): unknown {
-    let outcome = this.#tryGet(false, NaN);
+    let outcome = this.tryGet(false, NaN);
     if (outcome === DONE) return this.#decodeTaken();
     if (outcome === SHUT) throw new QueueShutDown();
     if (!block || timeout <= 0) throw new QueueEmpty();
-    this.#spinWhileEmpty();
+    this.spinWhileEmpty();
     const deadline = performance.now() + timeout;
     let seq = NaN;
     for (;;) {
       const left = deadline - performance.now();
-      outcome = this.#tryGet(left > 0, seq);
+      outcome = this.tryGet(left > 0, seq);
       if (outcome === DONE) return this.#decodeTaken();
       if (outcome === SHUT) throw new QueueShutDown();
       if (outcome === NOT_NOW) throw new QueueEmpty();
-      seq = this.#seq;
-      waitSync(this.#h, NOT_EMPTY, seq, left);
+      seq = this.seq;
+      waitSync(this.h, this.#words.notEmpty, seq, left);
     }
   }
 
@@ -403,10 +240,10 @@ export class QueueCore {
   get(options: Blocking): Promise<unknown> {
     const { block, timeout, signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    let outcome = this.#tryGet(false, NaN);
+    let outcome = this.tryGet(false, NaN);
     if (outcome === NOT_NOW && block && timeout > 0) {
-      this.#spinWhileEmpty();
-      outcome = this.#tryGet(false, NaN);
+      this.spinWhileEmpty();
+      outcome = this.tryGet(false, NaN);
     }
     if (outcome === DONE) {
       try {
@@ -425,75 +262,43 @@ export class QueueCore {
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
     const deadline = performance.now() + timeout;
+    const word = this.#words.notEmpty;
     let seq = NaN;
     try {
       for (;;) {
         const left = deadline - performance.now();
         const registered = seq;
         seq = NaN;
-        const outcome = this.#tryGet(left > 0, registered);
+        const outcome = this.tryGet(left > 0, registered);
         if (outcome === DONE) return this.#decodeTaken();
         if (outcome === SHUT) throw new QueueShutDown();
         if (outcome === NOT_NOW) throw new QueueEmpty();
-        seq = this.#seq;
-        await waitAsync(this.#h, NOT_EMPTY, seq, left, signal);
+        seq = this.seq;
+        await waitAsync(this.h, word, seq, left, signal);
       }
     } finally {
-      if (seq === seq) this.#unregister(GET_WAITERS, NOT_EMPTY, seq);
+      if (seq === seq) this.unregister(word, seq);
     }
   }
 
-  // ---- tasks ----
-
-  /** Marks one task done; false when there was none to mark. */
-  taskDone(): boolean {
-    const h = this.#h;
-    let wake = false;
-    lock(h, LOCK);
-    try {
-      const unfinished = h[UNFINISHED];
-      if (unfinished <= 0) return false;
-      Atomics.store(h, UNFINISHED, unfinished - 1);
-      if (unfinished === 1 && h[JOIN_WAITERS] > 0) {
-        this.#bump(JOIN_WAITERS, ALL_DONE);
-        wake = true;
-      }
-      return true;
-    } finally {
-      unlock(h, LOCK);
-      if (wake) notify(h, ALL_DONE);
-    }
-  }
-
-  /** One attempt of join (as `#tryPut`): DONE when no task is unfinished. */
-  #tryJoin(register: boolean, seq: number): number {
-    const h = this.#h;
-    lock(h, LOCK);
-    try {
-      if (seq === seq) this.#leave(JOIN_WAITERS, ALL_DONE, seq);
-      if (h[UNFINISHED] === 0) return DONE;
-      return register ? this.#enter(JOIN_WAITERS, ALL_DONE) : NOT_NOW;
-    } finally {
-      unlock(h, LOCK);
-    }
-  }
+  // ---- join ----
 
   joinSync(timeout: number): void {
     const deadline = performance.now() + timeout;
     let seq = NaN;
     for (;;) {
       const left = deadline - performance.now();
-      const outcome = this.#tryJoin(left > 0, seq);
+      const outcome = this.tryJoin(left > 0, seq);
       if (outcome === DONE) return;
       if (outcome === NOT_NOW) throw joinTimeout(timeout);
-      seq = this.#seq;
-      waitSync(this.#h, ALL_DONE, seq, left);
+      seq = this.seq;
+      waitSync(this.h, this.#words.allDone, seq, left);
     }
   }
 
   join(timeout: number, signal: AbortSignal | undefined): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#tryJoin(false, NaN) === DONE) return Promise.resolve();
+    if (this.tryJoin(false, NaN) === DONE) return Promise.resolve();
     return this.#joinSlow(timeout, signal);
   }
 
@@ -502,44 +307,22 @@ export class QueueCore {
     signal: AbortSignal | undefined,
   ): Promise<void> {
     const deadline = performance.now() + timeout;
+    const word = this.#words.allDone;
     let seq = NaN;
     try {
       for (;;) {
         const left = deadline - performance.now();
         const registered = seq;
         seq = NaN;
-        const outcome = this.#tryJoin(left > 0, registered);
+        const outcome = this.tryJoin(left > 0, registered);
         if (outcome === DONE) return;
         if (outcome === NOT_NOW) throw joinTimeout(timeout);
-        seq = this.#seq;
-        await waitAsync(this.#h, ALL_DONE, seq, left, signal);
+        seq = this.seq;
+        await waitAsync(this.h, word, seq, left, signal);
       }
     } finally {
-      if (seq === seq) this.#unregister(JOIN_WAITERS, ALL_DONE, seq);
+      if (seq === seq) this.unregister(word, seq);
     }
-  }
-
-  /** Python 3.13's `shutdown(immediate)`. */
-  shutdown(immediate: boolean): void {
-    const h = this.#h;
-    lock(h, LOCK);
-    try {
-      Atomics.store(h, SHUTDOWN, 1);
-      if (immediate) {
-        const dropped = h[COUNT];
-        this.#store.clear();
-        Atomics.store(h, COUNT, 0);
-        Atomics.store(h, UNFINISHED, Math.max(0, h[UNFINISHED] - dropped));
-      }
-      this.#bump(GET_WAITERS, NOT_EMPTY);
-      this.#bump(PUT_WAITERS, NOT_FULL);
-      this.#bump(JOIN_WAITERS, ALL_DONE);
-    } finally {
-      unlock(h, LOCK);
-    }
-    notify(h, NOT_EMPTY);
-    notify(h, NOT_FULL);
-    notify(h, ALL_DONE);
   }
 }
 
@@ -549,6 +332,35 @@ function joinTimeout(timeout: number): TimeoutError {
   );
 }
 
-function clampMaxsize(maxsize: number): number {
+/** A validated `maxsize` as stored: 0 for unbounded. */
+export function clampMaxsize(maxsize: number): number {
   return maxsize > 0 ? Math.min(maxsize, MAX_MAXSIZE) : 0;
+}
+
+/** Checks what arrived from another thread before viewing it as a queue. */
+export function checkState(
+  data: unknown,
+  headerBytes: number,
+  needsHeap: boolean,
+  magicIndex: number,
+  kindIndex: number,
+  kind: number,
+  what: string,
+): QueueState {
+  const state = data as QueueState;
+  const valid = typeof state === "object" && state !== null &&
+    state.header instanceof SharedArrayBuffer &&
+    state.header.byteLength === headerBytes &&
+    state.data instanceof SharedArrayBuffer &&
+    (!needsHeap || state.heap instanceof SharedArrayBuffer);
+  const h = valid ? new Int32Array(state.header) : null;
+  if (
+    h === null || Atomics.load(h, magicIndex) !== QUEUE_MAGIC ||
+    Atomics.load(h, kindIndex) !== kind
+  ) {
+    throw new TypeError(
+      `Cannot receive a ${what}: the shared memory it arrived with is not a ${what}`,
+    );
+  }
+  return state;
 }

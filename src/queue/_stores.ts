@@ -1,7 +1,8 @@
 /**
- * Where queue items live: encoded bytes in a growable `SharedArrayBuffer`,
- * ordered first-in first-out (a byte ring), last-in first-out (a byte stack)
- * or by priority (a binary heap of entries beside a compacting byte arena).
+ * Where the items of LIFO and priority queues live (and helpers every queue
+ * uses): encoded bytes in a growable `SharedArrayBuffer`, ordered last-in
+ * first-out (a byte stack) or by priority (a binary heap of entries beside a
+ * compacting byte arena). The first-in first-out ring is in `_fifo_core.ts`.
  * Every method runs under the queue's lock; a method that must grow the
  * storage grows it before changing anything else, so a failed growth leaves
  * the queue as it was.
@@ -10,43 +11,45 @@
  */
 
 // The queue header: an Int32Array (and a Uint32Array, a Float64Array) over a
-// small SharedArrayBuffer of its own.
+// small SharedArrayBuffer of its own. What every put and get touches shares
+// the first 64 bytes (one cache line, when the buffer is so aligned); the
+// futex words that sleepers wait on, and what only `attach` reads, follow.
 /** The lock cell (see `_mutex.ts`). */
 export const LOCK = 0;
-/** Identifies a queue header, so that a wrong buffer is refused. */
-export const MAGIC = 1;
-/** Which store: {@linkcode FIFO}, {@linkcode LIFO} or {@linkcode PRIORITY}. */
-export const KIND = 2;
-/** The maximum number of items; 0 for unbounded. */
-export const MAXSIZE = 3;
 /** The number of items (read without the lock by `qsize()` and spinners). */
-export const COUNT = 4;
+export const COUNT = 1;
 /** Items put and not yet marked done by `taskDone()`. */
-export const UNFINISHED = 5;
+export const UNFINISHED = 2;
 /** 1 once `shutdown()` was called. */
-export const SHUTDOWN = 6;
+export const SHUTDOWN = 3;
 /** Threads registered as sleeping until an item arrives. */
-export const GET_WAITERS = 7;
+export const GET_WAITERS = 4;
 /** Threads registered as sleeping until there is room. */
-export const PUT_WAITERS = 8;
-/** Threads registered as sleeping in `join()`. */
-export const JOIN_WAITERS = 9;
-/** Futex word bumped when an item arrives for a sleeping getter. */
-export const NOT_EMPTY = 10;
-/** Futex word bumped when room appears for a sleeping putter. */
-export const NOT_FULL = 11;
-/** Futex word bumped when the unfinished count drops to 0. */
-export const ALL_DONE = 12;
+export const PUT_WAITERS = 5;
+/** The maximum number of items; 0 for unbounded. */
+export const MAXSIZE = 6;
 /** The data buffer's capacity in bytes (u32). */
-const CAP = 13;
-// Store positions (u32), per kind: FIFO head / LIFO top / arena top...
-const A = 14;
-// ...FIFO tail / arena garbage...
-const B = 15;
-// ...FIFO wrap point / heap capacity in entries.
-const C = 16;
-/** The put sequence number, a float64 at this Float64Array index. */
-export const SEQ = 12;
+const CAP = 7;
+// Store positions (u32), per kind: LIFO top / arena top...
+const A = 8;
+// ...arena garbage...
+const B = 9;
+// ...heap capacity in entries.
+const C = 10;
+/** Threads registered as sleeping in `join()`. */
+export const JOIN_WAITERS = 11;
+/** The put sequence number of priority queues, a float64 at this Float64Array index. */
+export const SEQ = 7;
+/** Futex word bumped when an item arrives for a sleeping getter. */
+export const NOT_EMPTY = 16;
+/** Futex word bumped when room appears for a sleeping putter. */
+export const NOT_FULL = 17;
+/** Futex word bumped when the unfinished count drops to 0. */
+export const ALL_DONE = 18;
+/** Identifies a queue header, so that a wrong buffer is refused. */
+export const MAGIC = 24;
+/** Which store: {@linkcode FIFO}, {@linkcode LIFO} or {@linkcode PRIORITY}. */
+export const KIND = 25;
 /** The header's size in bytes. */
 export const HEADER_BYTES = 128;
 
@@ -57,7 +60,6 @@ export const LIFO = 2;
 /** Lowest priority first, first in first out among equals. */
 export const PRIORITY = 3;
 
-const NO_WRAP = 0xffffffff;
 const INITIAL_BYTES = 1024;
 const HEAP_ENTRY_BYTES = 24;
 
@@ -104,7 +106,8 @@ export const taken: { bytes: Uint8Array; priority: number } = {
   priority: 0,
 };
 
-function takenBuffer(length: number): Uint8Array {
+/** `taken.bytes`, grown to hold `length` bytes. */
+export function takenBuffer(length: number): Uint8Array {
   if (taken.bytes.length < length) {
     taken.bytes = new Uint8Array(Math.max(length, taken.bytes.length * 2));
   }
@@ -116,7 +119,8 @@ export function trimTaken(): void {
   if (taken.bytes.length > 1 << 20) taken.bytes = new Uint8Array(1024);
 }
 
-function copy(
+/** Copies bytes (by hand when few, which is faster than `set`). */
+export function copy(
   from: Uint8Array,
   start: number,
   length: number,
@@ -165,74 +169,6 @@ class Views {
     const cap = growBuffer(this.buffer, min, "put the item in the queue");
     this.h[CAP] = cap;
     return this.refresh();
-  }
-}
-
-/** Records `[u32 length][bytes]` in a ring that grows when full. */
-class FifoStore implements Store {
-  readonly #d: Views;
-  readonly #h: Uint32Array;
-
-  constructor(h: Uint32Array, buffer: SharedArrayBuffer) {
-    this.#h = h;
-    this.#d = new Views(h, buffer);
-  }
-
-  push(source: Uint8Array, length: number): void {
-    const h = this.#h;
-    const d = this.#d;
-    const need = 4 + length;
-    const cap = d.refresh();
-    const head = h[A];
-    const tail = h[B];
-    const wrap = h[C];
-    let at: number;
-    if (wrap === NO_WRAP) {
-      // Items are in [head, tail).
-      if (tail + need <= cap) at = tail;
-      else if (need <= head) {
-        at = 0;
-        h[C] = tail;
-      } else {
-        d.grow(tail + need);
-        at = tail;
-      }
-    } else if (tail + need <= head) {
-      // Items are in [head, wrap) and then [0, tail).
-      at = tail;
-    } else {
-      // Full: grow, then move [0, tail) behind [head, wrap) to unwrap.
-      d.grow(wrap + tail + need);
-      d.bytes.copyWithin(wrap, 0, tail);
-      at = wrap + tail;
-      h[C] = NO_WRAP;
-    }
-    d.view.setUint32(at, length, true);
-    copy(source, 0, length, d.bytes, at + 4);
-    h[B] = at + need;
-  }
-
-  take(count: number): number {
-    const h = this.#h;
-    const d = this.#d;
-    d.refresh();
-    const head = h[A];
-    const length = d.view.getUint32(head, true);
-    copy(d.bytes, head + 4, length, takenBuffer(length), 0);
-    const next = head + 4 + length;
-    if (count === 1) this.clear();
-    else if (next === h[C]) {
-      h[A] = 0;
-      h[C] = NO_WRAP;
-    } else h[A] = next;
-    return length;
-  }
-
-  clear(): void {
-    const h = this.#h;
-    h[A] = 0;
-    h[B] = 0;
-    h[C] = NO_WRAP;
   }
 }
 
@@ -433,11 +369,7 @@ export function initStore(h: Uint32Array, kind: number): void {
   h[CAP] = INITIAL_BYTES;
   h[A] = 0;
   h[B] = 0;
-  h[C] = kind === FIFO
-    ? NO_WRAP
-    : kind === PRIORITY
-    ? Math.floor(INITIAL_BYTES / HEAP_ENTRY_BYTES)
-    : 0;
+  h[C] = kind === PRIORITY ? Math.floor(INITIAL_BYTES / HEAP_ENTRY_BYTES) : 0;
 }
 
 /** The store of `kind` over a queue's header and buffers. */
@@ -447,7 +379,6 @@ export function openStore(
   buffer: SharedArrayBuffer,
   heap: SharedArrayBuffer | null,
 ): Store {
-  if (kind === LIFO) return new LifoStore(h, buffer);
   if (kind === PRIORITY) return new PriorityStore(h, buffer, heap!);
-  return new FifoStore(h, buffer);
+  return new LifoStore(h, buffer);
 }

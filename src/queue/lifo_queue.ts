@@ -5,7 +5,8 @@
  */
 import { registerShareable } from "../transfer/shareable.ts";
 import { revive } from "./_options.ts";
-import { LIFO, QueueCore } from "./_queue_core.ts";
+import { attachCore } from "./_cores.ts";
+import { LIFO } from "./_stores.ts";
 import { Queue, registerQueueKind } from "./queue.ts";
 
 /**
@@ -44,6 +45,5 @@ export class LifoQueue<T = unknown> extends Queue<T> {
 registerQueueKind(LifoQueue, LIFO);
 registerShareable(
   "LifoQueue",
-  (data) =>
-    revive(QueueCore.attach(data, LIFO, "LifoQueue"), () => new LifoQueue()),
+  (data) => revive(attachCore(data, LIFO, "LifoQueue"), () => new LifoQueue()),
 );

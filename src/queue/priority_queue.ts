@@ -6,7 +6,8 @@
  */
 import { registerShareable } from "../transfer/shareable.ts";
 import { revive } from "./_options.ts";
-import { PRIORITY, QueueCore } from "./_queue_core.ts";
+import { attachCore } from "./_cores.ts";
+import { PRIORITY } from "./_stores.ts";
 import { Queue, registerQueueKind } from "./queue.ts";
 
 /** An item of a {@linkcode PriorityQueue}: its priority (lowest first) and its value. */
@@ -58,7 +59,7 @@ registerShareable(
   "PriorityQueue",
   (data) =>
     revive(
-      QueueCore.attach(data, PRIORITY, "PriorityQueue"),
+      attachCore(data, PRIORITY, "PriorityQueue"),
       () => new PriorityQueue(),
     ),
 );

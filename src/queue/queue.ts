@@ -26,7 +26,9 @@ import {
   revive,
   validateMaxsize,
 } from "./_options.ts";
-import { FIFO, LIFO, PRIORITY, QueueCore } from "./_queue_core.ts";
+import { attachCore, createCore } from "./_cores.ts";
+import type { QueueCore } from "./_queue_core.ts";
+import { FIFO, LIFO, PRIORITY } from "./_stores.ts";
 
 export type { QueueWaitOptions, QueueWaitSyncOptions };
 
@@ -113,7 +115,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
       this.#core = revived;
       return;
     }
-    this.#core = QueueCore.create(
+    this.#core = createCore(
       this.#kind,
       validateMaxsize(maxsize, "create queue"),
     );
@@ -372,5 +374,5 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
 registerQueueKind(Queue, FIFO);
 registerShareable(
   "Queue",
-  (data) => revive(QueueCore.attach(data, FIFO, "Queue"), () => new Queue()),
+  (data) => revive(attachCore(data, FIFO, "Queue"), () => new Queue()),
 );

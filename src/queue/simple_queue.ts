@@ -16,7 +16,9 @@ import {
   type QueueWaitSyncOptions,
   revive,
 } from "./_options.ts";
-import { FIFO, QueueCore } from "./_queue_core.ts";
+import { attachCore, createCore } from "./_cores.ts";
+import type { QueueCore } from "./_queue_core.ts";
+import { FIFO } from "./_stores.ts";
 
 const PUT = "put an item in the queue";
 const ENCODE = { path: "item", action: PUT };
@@ -46,7 +48,7 @@ export class SimpleQueue<T = unknown> {
 
   /** Creates an empty queue. */
   constructor() {
-    this.#core = adoptRevived() ?? QueueCore.create(FIFO, 0);
+    this.#core = adoptRevived() ?? createCore(FIFO, 0);
   }
 
   /** The number of items in the queue now (other threads may change it at once). */
@@ -147,7 +149,7 @@ registerShareable(
   "SimpleQueue",
   (data) =>
     revive(
-      QueueCore.attach(data, FIFO, "SimpleQueue"),
+      attachCore(data, FIFO, "SimpleQueue"),
       () => new SimpleQueue(),
     ),
 );

@@ -810,10 +810,15 @@ export function encodeValueToScratch(
 // here before making a new string.
 const stringCache: (string | undefined)[] = new Array(512);
 
+// The cache slot of the last string `shortString` returned (-1: none), which
+// identifies object keys cheaply for the shape cache.
+let lastSlot = -1;
+
 function shortString(bytes: Uint8Array, start: number, length: number): string {
   let hash = length;
   for (let i = 0; i < length; i++) hash = (hash * 31 + bytes[start + i]) | 0;
   const slot = hash & 511;
+  lastSlot = slot;
   const cached = stringCache[slot];
   if (cached !== undefined && cached.length === length) {
     let i = 0;
@@ -824,6 +829,82 @@ function shortString(bytes: Uint8Array, start: number, length: number): string {
   for (let i = 0; i < length; i++) out += String.fromCharCode(bytes[start + i]);
   stringCache[slot] = out;
   return out;
+}
+
+// Objects of a recurring shape (the same keys in the same order, as queue
+// items often are) are built by a function made for that shape, which
+// returns an object literal: much faster than adding properties one by one.
+// A shape gets its function the second time it is seen; there is a bound on
+// how many functions are ever made, and none if the runtime forbids it.
+interface Shape {
+  keys: string[];
+  make: ((stack: unknown[], base: number) => Record<string, unknown>) | null;
+}
+const MAX_SHAPE_KEYS = 16;
+const shapes: (Shape | undefined)[] = new Array(256);
+let shapesLeft = 2048;
+
+function shapeMaker(
+  keys: string[],
+): ((stack: unknown[], base: number) => Record<string, unknown>) | null {
+  if (shapesLeft <= 0 || keys.includes("__proto__")) return null;
+  shapesLeft--;
+  const fields = keys.map((key, i) =>
+    `${JSON.stringify(key)}: s[b + ${2 * i + 1}]`
+  );
+  try {
+    return new Function("s", "b", `return { ${fields.join(", ")} };`) as (
+      stack: unknown[],
+      base: number,
+    ) => Record<string, unknown>;
+  } catch {
+    shapesLeft = 0; // code generation is disallowed here
+    return null;
+  }
+}
+
+/** The object of the `count` key/value pairs at `stack[base..]`, by its shape if known. */
+function build(
+  stack: unknown[],
+  base: number,
+  count: number,
+  hash: number,
+): Record<string, unknown> {
+  if (hash !== -1) {
+    const slot = hash & 255;
+    const shape = shapes[slot];
+    if (shape !== undefined && shape.keys.length === count) {
+      let i = 0;
+      while (i < count && shape.keys[i] === stack[base + 2 * i]) i++;
+      if (i === count) {
+        if (shape.make !== null) return shape.make(stack, base);
+        shape.make = shapeMaker(shape.keys);
+        if (shape.make !== null) return shape.make(stack, base);
+      } else {
+        shapes[slot] = newShape(stack, base, count);
+      }
+    } else shapes[slot] = newShape(stack, base, count);
+  }
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < count; i++) {
+    const key = stack[base + 2 * i] as string;
+    const value = stack[base + 2 * i + 1];
+    if (key === "__proto__") {
+      Object.defineProperty(out, key, {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
+    } else out[key] = value;
+  }
+  return out;
+}
+
+function newShape(stack: unknown[], base: number, count: number): Shape {
+  const keys: string[] = [];
+  for (let i = 0; i < count; i++) keys.push(stack[base + 2 * i] as string);
+  return { keys, make: null };
 }
 
 function ascii(bytes: Uint8Array, start: number, length: number): string {
@@ -869,27 +950,38 @@ const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 class Decoder {
   refs: unknown[] = [];
   track = false;
+  /** Key/value pairs of the objects being decoded, from `sp` down. */
+  readonly stack: unknown[] = [];
+  sp = 0;
   bytes: Uint8Array = EMPTY_BYTES;
   view: DataView = EMPTY_VIEW;
   /** `bytes.byteOffset`: `view` spans the whole underlying buffer. */
   base = 0;
+  /** The array `view` was made for. */
+  lastBytes: Uint8Array = EMPTY_BYTES;
   pos = 0;
   end = 0;
 
   start(bytes: Uint8Array, start: number, end: number, track: boolean): void {
-    if (bytes.buffer !== this.view.buffer) {
+    // Callers decode from one buffer again and again: reuse its view.
+    if (bytes !== this.lastBytes) {
       this.view = new DataView(bytes.buffer);
+      this.base = bytes.byteOffset;
+      this.lastBytes = bytes;
     }
     this.bytes = bytes;
-    this.base = bytes.byteOffset;
     this.pos = start;
     this.end = end;
     this.track = track;
+    this.sp = 0;
   }
 
   finish(): void {
     // Keep no big buffer alive (the view would).
-    if (this.bytes.length > 1 << 20) this.view = EMPTY_VIEW;
+    if (this.bytes.length > 1 << 20) {
+      this.view = EMPTY_VIEW;
+      this.lastBytes = EMPTY_BYTES;
+    }
     this.bytes = EMPTY_BYTES;
     if (this.track) this.refs = [];
   }
@@ -947,6 +1039,7 @@ class Decoder {
   string(): string {
     const head = this.u8();
     const start = this.pos;
+    lastSlot = -1;
     if (head < 0x80) {
       this.need(head);
       this.pos += head;
@@ -988,13 +1081,17 @@ class Decoder {
       case V_STRING:
         return this.string();
       case V_OBJECT: {
-        const out: Record<string, unknown> = {};
-        this.keep(out);
         this.need(4);
         const count = this.view.getUint32(this.base + this.pos, true);
         this.pos += 4;
-        this.fill(out, count);
-        return out;
+        if (this.track) {
+          // Made first: its values may refer back to it.
+          const out: Record<string, unknown> = {};
+          this.keep(out);
+          this.fill(out, count);
+          return out;
+        }
+        return this.literal(count);
       }
       case V_ARRAY: {
         const length = this.varint();
@@ -1103,6 +1200,24 @@ class Decoder {
       }
     }
     return this.corrupt();
+  }
+
+  /** An object without references back to it: pairs on a stack, then built. */
+  literal(count: number): Record<string, unknown> {
+    const stack = this.stack;
+    const base = this.sp;
+    this.sp = base + 2 * count;
+    let hash = count <= MAX_SHAPE_KEYS ? count : -1;
+    for (let i = 0; i < count; i++) {
+      const key = this.string();
+      if (hash !== -1) hash = lastSlot < 0 ? -1 : (hash * 31 + lastSlot) | 0;
+      stack[base + 2 * i] = key;
+      stack[base + 2 * i + 1] = this.value();
+    }
+    const out = build(stack, base, count, hash === -1 ? -1 : hash & 0x7fffffff);
+    for (let i = base; i < base + 2 * count; i++) stack[i] = undefined;
+    this.sp = base;
+    return out;
   }
 
   fill(out: Record<string, unknown>, count: number): void {
