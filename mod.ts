@@ -36,6 +36,19 @@ export {
 } from "./src/thread/thread.ts";
 export { Timer } from "./src/thread/timer.ts";
 export {
+  Queue,
+  type QueueShutdownOptions,
+  type QueueWaitOptions,
+  type QueueWaitSyncOptions,
+} from "./src/queue/queue.ts";
+export { LifoQueue } from "./src/queue/lifo_queue.ts";
+export {
+  type PriorityItem,
+  PriorityQueue,
+} from "./src/queue/priority_queue.ts";
+export { SimpleQueue } from "./src/queue/simple_queue.ts";
+export { SharedMap } from "./src/collections/shared_map.ts";
+export {
   ModuleFunction,
   moduleFunction,
 } from "./src/thread/module_function.ts";

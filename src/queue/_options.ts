@@ -1,0 +1,139 @@
+/**
+ * The options of blocking queue operations, their validation, and how a queue
+ * object is rebuilt over shared memory in another thread.
+ *
+ * @module
+ */
+import { describe, validateSignal, validateTimeout } from "../wait_options.ts";
+import type { Blocking, QueueCore } from "./_queue_core.ts";
+
+/** Options of `put()`/`get()`: Python's `block` and `timeout`, plus a signal. */
+export interface QueueWaitOptions {
+  /**
+   * `false` never waits: the call behaves as `putNowait()`/`getNowait()` and
+   * `timeout` is ignored.
+   *
+   * @default {true}
+   */
+  block?: boolean;
+  /**
+   * The longest time to wait, in milliseconds; when it expires the call
+   * fails with `QueueFull`/`QueueEmpty`. `0` tries once.
+   *
+   * @default {Infinity}
+   */
+  timeout?: number;
+  /** Gives up the wait when aborted; the call then rejects with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/** Options of `putSync()`/`getSync()`: Python's `block` and `timeout`. */
+export interface QueueWaitSyncOptions {
+  /**
+   * `false` never waits: the call behaves as `putNowait()`/`getNowait()` and
+   * `timeout` is ignored.
+   *
+   * @default {true}
+   */
+  block?: boolean;
+  /**
+   * The longest time to wait, in milliseconds; when it expires the call
+   * throws `QueueFull`/`QueueEmpty`. `0` tries once.
+   *
+   * @default {Infinity}
+   */
+  timeout?: number;
+}
+
+const WAIT_FOR_EVER: Blocking = {
+  block: true,
+  timeout: Infinity,
+  signal: undefined,
+};
+/** The options of the `*Nowait()` methods. */
+export const NOWAIT: Blocking = {
+  block: false,
+  timeout: 0,
+  signal: undefined,
+};
+
+/**
+ * Validates blocking options.
+ *
+ * @throws {TypeError} for a non-object, a non-boolean `block`, a non-number
+ * `timeout` or a non-signal `signal`.
+ * @throws {RangeError} for a negative or `NaN` timeout.
+ */
+export function blocking(
+  options: QueueWaitOptions | undefined,
+  action: string,
+): Blocking {
+  if (options === undefined) return WAIT_FOR_EVER;
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot ${action} as 'options' must be an object such as { block, timeout }: received ${
+        describe(options)
+      }`,
+    );
+  }
+  const { block = true, timeout, signal } = options;
+  if (typeof block !== "boolean") {
+    throw new TypeError(
+      `Cannot ${action} as 'block' must be a boolean: received ${
+        describe(block)
+      }`,
+    );
+  }
+  return {
+    block,
+    timeout: validateTimeout(timeout, action),
+    signal: validateSignal(signal, action),
+  };
+}
+
+/**
+ * Validates a `maxsize` and returns it (anything ≤ 0 means unbounded, as does
+ * `Infinity`).
+ *
+ * @throws {TypeError} when it is not a number.
+ * @throws {RangeError} when it is `NaN` or not an integer.
+ */
+export function validateMaxsize(maxsize: unknown, action: string): number {
+  if (typeof maxsize !== "number") {
+    throw new TypeError(
+      `Cannot ${action} as 'maxsize' must be an integer (0 or less for no limit): received ${
+        describe(maxsize)
+      }`,
+    );
+  }
+  if (maxsize === Infinity) return 0;
+  if (!Number.isInteger(maxsize)) {
+    throw new RangeError(
+      `Cannot ${action} as 'maxsize' must be an integer (0 or less for no limit): received ${
+        describe(maxsize)
+      }`,
+    );
+  }
+  return maxsize;
+}
+
+// Set while a queue class is rebuilt over shared memory from another thread:
+// its constructor then adopts this engine instead of making a new queue.
+let reviving: QueueCore | undefined;
+
+/** Builds a queue object over `core` with the class's own constructor. */
+export function revive<Q>(core: QueueCore, make: () => Q): Q {
+  reviving = core;
+  try {
+    return make();
+  } finally {
+    reviving = undefined;
+  }
+}
+
+/** Takes the engine a constructor should adopt, if it runs for `revive()`. */
+export function adoptRevived(): QueueCore | undefined {
+  const core = reviving;
+  reviving = undefined;
+  return core;
+}

@@ -1,0 +1,366 @@
+/**
+ * The engine under every queue class: counters, futex words and the items'
+ * bytes, all in shared memory. Two engines share the waiting logic here:
+ * `_fifo_core.ts` (first-in first-out, with separate locks for putters and
+ * getters) and `_locked_core.ts` (LIFO and priority, one lock).
+ *
+ * Waiting follows CPython's `queue.Queue` (a mutex and three conditions),
+ * built on futex words: a thread that must wait registers in a waiter count
+ * and notes a futex word, under a lock; releases the lock and sleeps while
+ * the word is unchanged. Whoever changes the state for the waiters bumps the
+ * word, resets the count to 0 (everyone counted is being woken) under the
+ * same lock, and wakes them all after unlocking; so a sleeper that wakes late
+ * costs one wake-up, not one per item, and producers wake nobody when nobody
+ * sleeps. A thread that comes back without having been woken (timeout,
+ * abort, spurious wake-up) finds the word unchanged and removes itself from
+ * the count. Wake-ups are only hints: everyone re-checks under the lock.
+ *
+ * Items are never handed to a particular waiter, and a put or get becomes
+ * visible all at once: a thread that ends while it waits, or a wait that
+ * times out or is aborted, leaves every committed item in place and the
+ * queue usable. Both sides spin briefly before sleeping, so a busy queue
+ * rarely makes a system call.
+ *
+ * @module
+ */
+import {
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  TimeoutError,
+} from "../errors.ts";
+import { waitAsync, waitSync } from "../sync/futex.ts";
+import { decodeValueAt } from "../transfer/value_codec.ts";
+import { taken, trimTaken } from "./_stores.ts";
+
+/** The buffers a queue is made of; what crosses to other threads. */
+export interface QueueState {
+  /** Counters, futex words and positions. */
+  header: SharedArrayBuffer;
+  /** The items' bytes (growable). */
+  data: SharedArrayBuffer;
+  /** The priority heap's entries (growable), for priority queues. */
+  heap: SharedArrayBuffer | null;
+}
+
+/** Identifies a queue header, so that a wrong buffer is refused. */
+export const QUEUE_MAGIC = 0x51554555;
+/** The largest `maxsize` stored; larger ones behave the same. */
+export const MAX_MAXSIZE = 0x7fffffff;
+
+// Outcomes of one attempt.
+/** The attempt did it. */
+export const DONE = 0;
+/** The queue is shut down. */
+export const SHUT = 1;
+/** It cannot be done now, and the caller did not ask to wait. */
+export const NOT_NOW = 2;
+/** The caller is registered as a sleeper on the futex word `seq`. */
+export const WAIT = 3;
+
+/** How many times a thread re-reads shared state before it sleeps. */
+export const SPINS = 2000;
+
+/** Blocking options after validation. */
+export interface Blocking {
+  block: boolean;
+  timeout: number;
+  signal: AbortSignal | undefined;
+}
+
+/** Futex words of an engine's header: where each kind of sleeper waits. */
+export interface Words {
+  notEmpty: number;
+  notFull: number;
+  allDone: number;
+}
+
+/** The shared engine of `Queue`, `LifoQueue`, `PriorityQueue` and `SimpleQueue`. */
+export abstract class QueueCore {
+  readonly state: QueueState;
+  protected readonly h: Int32Array;
+  readonly #pairs: boolean;
+  readonly #words: Words;
+  /** Set by an attempt that returned WAIT: the futex word's value to sleep on. */
+  protected seq = 0;
+  /** Set by `tryGet` on DONE: the length of the item copied to `taken.bytes`. */
+  protected length = 0;
+
+  protected constructor(state: QueueState, pairs: boolean, words: Words) {
+    this.state = state;
+    this.h = new Int32Array(state.header);
+    this.#pairs = pairs;
+    this.#words = words;
+  }
+
+  abstract get maxsize(): number;
+  abstract set maxsize(value: number);
+  abstract qsize(): number;
+  abstract full(): boolean;
+  abstract get isShutdown(): boolean;
+  abstract get unfinishedTasks(): number;
+  /** Marks one task done; false when there was none to mark. */
+  abstract taskDone(): boolean;
+  /** Python 3.13's `shutdown(immediate)`. */
+  abstract shutdown(immediate: boolean): void;
+
+  /**
+   * One put attempt. `seq` is the word noted when the caller last registered
+   * as a sleeping putter, or `NaN`; the attempt first undoes that
+   * registration. On WAIT the caller is registered again (word in `seq`).
+   */
+  protected abstract tryPut(
+    bytes: Uint8Array,
+    length: number,
+    priority: number,
+    register: boolean,
+    seq: number,
+  ): number;
+  /** One get attempt (as `tryPut`); on DONE the item is in `taken`. */
+  protected abstract tryGet(register: boolean, seq: number): number;
+  /** One join attempt (as `tryPut`): DONE when no task is unfinished. */
+  protected abstract tryJoin(register: boolean, seq: number): number;
+  /** Undoes a registration on `word` (an abort) unless a bump already did. */
+  protected abstract unregister(word: number, seq: number): void;
+  /** Re-reads shared state a while, until an item may be there. */
+  protected abstract spinWhileEmpty(): void;
+  /** Re-reads shared state a while, until there may be room. */
+  protected abstract spinWhileFull(): void;
+
+  // ---- put ----
+
+  /** Blocks the thread until the item is in (or throws QueueFull/QueueShutDown). */
+  putSync(
+    bytes: Uint8Array,
+    length: number,
+    priority: number,
+    block: boolean,
+    timeout: number,
+  ): void {
+    let outcome = this.tryPut(bytes, length, priority, false, NaN);
+    if (outcome === DONE) return;
+    if (outcome === SHUT) throw new QueueShutDown();
+    if (!block || timeout <= 0) throw new QueueFull();
+    this.spinWhileFull();
+    const deadline = performance.now() + timeout;
+    let seq = NaN;
+    for (;;) {
+      const left = deadline - performance.now();
+      outcome = this.tryPut(bytes, length, priority, left > 0, seq);
+      if (outcome === DONE) return;
+      if (outcome === SHUT) throw new QueueShutDown();
+      if (outcome === NOT_NOW) throw new QueueFull();
+      seq = this.seq;
+      waitSync(this.h, this.#words.notFull, seq, left);
+    }
+  }
+
+  /**
+   * Puts without blocking the event loop. Resolves at once when there is
+   * room; otherwise copies the bytes (the caller's buffer is reused) and waits.
+   */
+  put(
+    bytes: Uint8Array,
+    length: number,
+    priority: number,
+    options: Blocking,
+  ): Promise<void> {
+    const { block, timeout, signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const outcome = this.tryPut(bytes, length, priority, false, NaN);
+    if (outcome === DONE) return Promise.resolve();
+    if (outcome === SHUT) return Promise.reject(new QueueShutDown());
+    if (!block || timeout <= 0) return Promise.reject(new QueueFull());
+    return this.#putSlow(bytes.slice(0, length), priority, timeout, signal);
+  }
+
+  async #putSlow(
+    bytes: Uint8Array,
+    priority: number,
+    timeout: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const deadline = performance.now() + timeout;
+    const word = this.#words.notFull;
+    let seq = NaN;
+    try {
+      for (;;) {
+        const left = deadline - performance.now();
+        const registered = seq;
+        seq = NaN;
+        const outcome = this.tryPut(
+          bytes,
+          bytes.length,
+          priority,
+          left > 0,
+          registered,
+        );
+        if (outcome === DONE) return;
+        if (outcome === SHUT) throw new QueueShutDown();
+        if (outcome === NOT_NOW) throw new QueueFull();
+        seq = this.seq;
+        await waitAsync(this.h, word, seq, left, signal);
+      }
+    } finally {
+      if (seq === seq) this.unregister(word, seq);
+    }
+  }
+
+  // ---- get ----
+
+  /** Decodes the item just taken; a priority queue's as `[priority, value]`. */
+  #decodeTaken(): unknown {
+    const priority = taken.priority;
+    const value = decodeValueAt(taken.bytes, 0, this.length);
+    trimTaken();
+    return this.#pairs ? [priority, value] : value;
+  }
+
+  /** Blocks the thread until an item is taken (or throws QueueEmpty/QueueShutDown). */
+  getSync(block: boolean, timeout: number): unknown {
+    let outcome = this.tryGet(false, NaN);
+    if (outcome === DONE) return this.#decodeTaken();
+    if (outcome === SHUT) throw new QueueShutDown();
+    if (!block || timeout <= 0) throw new QueueEmpty();
+    this.spinWhileEmpty();
+    const deadline = performance.now() + timeout;
+    let seq = NaN;
+    for (;;) {
+      const left = deadline - performance.now();
+      outcome = this.tryGet(left > 0, seq);
+      if (outcome === DONE) return this.#decodeTaken();
+      if (outcome === SHUT) throw new QueueShutDown();
+      if (outcome === NOT_NOW) throw new QueueEmpty();
+      seq = this.seq;
+      waitSync(this.h, this.#words.notEmpty, seq, left);
+    }
+  }
+
+  /** Gets without blocking the event loop. */
+  get(options: Blocking): Promise<unknown> {
+    const { block, timeout, signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    let outcome = this.tryGet(false, NaN);
+    if (outcome === NOT_NOW && block && timeout > 0) {
+      this.spinWhileEmpty();
+      outcome = this.tryGet(false, NaN);
+    }
+    if (outcome === DONE) {
+      try {
+        return Promise.resolve(this.#decodeTaken());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    if (outcome === SHUT) return Promise.reject(new QueueShutDown());
+    if (!block || timeout <= 0) return Promise.reject(new QueueEmpty());
+    return this.#getSlow(timeout, signal);
+  }
+
+  async #getSlow(
+    timeout: number,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const deadline = performance.now() + timeout;
+    const word = this.#words.notEmpty;
+    let seq = NaN;
+    try {
+      for (;;) {
+        const left = deadline - performance.now();
+        const registered = seq;
+        seq = NaN;
+        const outcome = this.tryGet(left > 0, registered);
+        if (outcome === DONE) return this.#decodeTaken();
+        if (outcome === SHUT) throw new QueueShutDown();
+        if (outcome === NOT_NOW) throw new QueueEmpty();
+        seq = this.seq;
+        await waitAsync(this.h, word, seq, left, signal);
+      }
+    } finally {
+      if (seq === seq) this.unregister(word, seq);
+    }
+  }
+
+  // ---- join ----
+
+  joinSync(timeout: number): void {
+    const deadline = performance.now() + timeout;
+    let seq = NaN;
+    for (;;) {
+      const left = deadline - performance.now();
+      const outcome = this.tryJoin(left > 0, seq);
+      if (outcome === DONE) return;
+      if (outcome === NOT_NOW) throw joinTimeout(timeout);
+      seq = this.seq;
+      waitSync(this.h, this.#words.allDone, seq, left);
+    }
+  }
+
+  join(timeout: number, signal: AbortSignal | undefined): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.tryJoin(false, NaN) === DONE) return Promise.resolve();
+    return this.#joinSlow(timeout, signal);
+  }
+
+  async #joinSlow(
+    timeout: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const deadline = performance.now() + timeout;
+    const word = this.#words.allDone;
+    let seq = NaN;
+    try {
+      for (;;) {
+        const left = deadline - performance.now();
+        const registered = seq;
+        seq = NaN;
+        const outcome = this.tryJoin(left > 0, registered);
+        if (outcome === DONE) return;
+        if (outcome === NOT_NOW) throw joinTimeout(timeout);
+        seq = this.seq;
+        await waitAsync(this.h, word, seq, left, signal);
+      }
+    } finally {
+      if (seq === seq) this.unregister(word, seq);
+    }
+  }
+}
+
+function joinTimeout(timeout: number): TimeoutError {
+  return new TimeoutError(
+    `The queue still had unfinished tasks after ${timeout} ms`,
+  );
+}
+
+/** A validated `maxsize` as stored: 0 for unbounded. */
+export function clampMaxsize(maxsize: number): number {
+  return maxsize > 0 ? Math.min(maxsize, MAX_MAXSIZE) : 0;
+}
+
+/** Checks what arrived from another thread before viewing it as a queue. */
+export function checkState(
+  data: unknown,
+  headerBytes: number,
+  needsHeap: boolean,
+  magicIndex: number,
+  kindIndex: number,
+  kind: number,
+  what: string,
+): QueueState {
+  const state = data as QueueState;
+  const valid = typeof state === "object" && state !== null &&
+    state.header instanceof SharedArrayBuffer &&
+    state.header.byteLength === headerBytes &&
+    state.data instanceof SharedArrayBuffer &&
+    (!needsHeap || state.heap instanceof SharedArrayBuffer);
+  const h = valid ? new Int32Array(state.header) : null;
+  if (
+    h === null || Atomics.load(h, magicIndex) !== QUEUE_MAGIC ||
+    Atomics.load(h, kindIndex) !== kind
+  ) {
+    throw new TypeError(
+      `Cannot receive a ${what}: the shared memory it arrived with is not a ${what}`,
+    );
+  }
+  return state;
+}

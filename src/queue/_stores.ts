@@ -1,0 +1,384 @@
+/**
+ * Where the items of LIFO and priority queues live (and helpers every queue
+ * uses): encoded bytes in a growable `SharedArrayBuffer`, ordered last-in
+ * first-out (a byte stack) or by priority (a binary heap of entries beside a
+ * compacting byte arena). The first-in first-out ring is in `_fifo_core.ts`.
+ * Every method runs under the queue's lock; a method that must grow the
+ * storage grows it before changing anything else, so a failed growth leaves
+ * the queue as it was.
+ *
+ * @module
+ */
+
+// The queue header: an Int32Array (and a Uint32Array, a Float64Array) over a
+// small SharedArrayBuffer of its own. What every put and get touches shares
+// the first 64 bytes (one cache line, when the buffer is so aligned); the
+// futex words that sleepers wait on, and what only `attach` reads, follow.
+/** The lock cell (see `_mutex.ts`). */
+export const LOCK = 0;
+/** The number of items (read without the lock by `qsize()` and spinners). */
+export const COUNT = 1;
+/** Items put and not yet marked done by `taskDone()`. */
+export const UNFINISHED = 2;
+/** 1 once `shutdown()` was called. */
+export const SHUTDOWN = 3;
+/** Threads registered as sleeping until an item arrives. */
+export const GET_WAITERS = 4;
+/** Threads registered as sleeping until there is room. */
+export const PUT_WAITERS = 5;
+/** The maximum number of items; 0 for unbounded. */
+export const MAXSIZE = 6;
+/** The data buffer's capacity in bytes (u32). */
+const CAP = 7;
+// Store positions (u32), per kind: LIFO top / arena top...
+const A = 8;
+// ...arena garbage...
+const B = 9;
+// ...heap capacity in entries.
+const C = 10;
+/** Threads registered as sleeping in `join()`. */
+export const JOIN_WAITERS = 11;
+/** The put sequence number of priority queues, a float64 at this Float64Array index. */
+export const SEQ = 7;
+/** Futex word bumped when an item arrives for a sleeping getter. */
+export const NOT_EMPTY = 16;
+/** Futex word bumped when room appears for a sleeping putter. */
+export const NOT_FULL = 17;
+/** Futex word bumped when the unfinished count drops to 0. */
+export const ALL_DONE = 18;
+/** Identifies a queue header, so that a wrong buffer is refused. */
+export const MAGIC = 24;
+/** Which store: {@linkcode FIFO}, {@linkcode LIFO} or {@linkcode PRIORITY}. */
+export const KIND = 25;
+/** The header's size in bytes. */
+export const HEADER_BYTES = 128;
+
+/** First in, first out. */
+export const FIFO = 1;
+/** Last in, first out. */
+export const LIFO = 2;
+/** Lowest priority first, first in first out among equals. */
+export const PRIORITY = 3;
+
+const INITIAL_BYTES = 1024;
+const HEAP_ENTRY_BYTES = 24;
+
+/** The largest a queue's storage may grow (all three runtimes accept it). */
+export const MAX_BYTES = 2 ** 32 - 65536;
+
+/** A growable shared buffer for a queue's or map's storage. */
+export function growableBuffer(initial = INITIAL_BYTES): SharedArrayBuffer {
+  return new SharedArrayBuffer(initial, { maxByteLength: MAX_BYTES });
+}
+
+/**
+ * Grows `buffer` to hold at least `min` bytes (doubling, so that growth is
+ * amortized) and returns its new length.
+ *
+ * @throws {RangeError} when that is beyond {@linkcode MAX_BYTES} or memory.
+ */
+export function growBuffer(
+  buffer: SharedArrayBuffer,
+  min: number,
+  action: string,
+): number {
+  if (min > MAX_BYTES) {
+    throw new RangeError(
+      `Cannot ${action}: the storage would need ${min} bytes, beyond its limit of ${MAX_BYTES} bytes`,
+    );
+  }
+  let size = Math.max(buffer.byteLength * 2, min, INITIAL_BYTES);
+  size = Math.min(Math.ceil(size / 4096) * 4096, MAX_BYTES);
+  try {
+    buffer.grow(size);
+  } catch (error) {
+    throw new RangeError(
+      `Cannot ${action}: the storage could not grow to ${size} bytes`,
+      { cause: error },
+    );
+  }
+  return size;
+}
+
+/** Where `take()` copies an item's bytes (decoded after the lock is released). */
+export const taken: { bytes: Uint8Array; priority: number } = {
+  bytes: new Uint8Array(1024),
+  priority: 0,
+};
+
+/** `taken.bytes`, grown to hold `length` bytes. */
+export function takenBuffer(length: number): Uint8Array {
+  if (taken.bytes.length < length) {
+    taken.bytes = new Uint8Array(Math.max(length, taken.bytes.length * 2));
+  }
+  return taken.bytes;
+}
+
+/** Drops a huge take buffer once its item was decoded. */
+export function trimTaken(): void {
+  if (taken.bytes.length > 1 << 20) taken.bytes = new Uint8Array(1024);
+}
+
+/** Copies bytes (by hand when few, which is faster than `set`). */
+export function copy(
+  from: Uint8Array,
+  start: number,
+  length: number,
+  to: Uint8Array,
+  at: number,
+): void {
+  if (length < 64) {
+    for (let i = 0; i < length; i++) to[at + i] = from[start + i];
+  } else to.set(from.subarray(start, start + length), at);
+}
+
+/** The operations every order implements (always under the queue's lock). */
+export interface Store {
+  /** Adds an item: bytes `0 .. length` of `source`. */
+  push(
+    source: Uint8Array,
+    length: number,
+    priority: number,
+    count: number,
+  ): void;
+  /** Removes the next item into `taken.bytes`; returns its length. */
+  take(count: number): number;
+  /** Drops every item. */
+  clear(): void;
+}
+
+/** Views over the data buffer, rebuilt when another thread grew it. */
+class Views {
+  bytes: Uint8Array = new Uint8Array(0);
+  view: DataView = new DataView(new ArrayBuffer(0));
+  cap = -1;
+
+  constructor(readonly h: Uint32Array, readonly buffer: SharedArrayBuffer) {}
+
+  refresh(): number {
+    const cap = this.h[CAP];
+    if (cap !== this.cap) {
+      this.bytes = new Uint8Array(this.buffer, 0, cap);
+      this.view = new DataView(this.buffer, 0, cap);
+      this.cap = cap;
+    }
+    return cap;
+  }
+
+  grow(min: number): number {
+    const cap = growBuffer(this.buffer, min, "put the item in the queue");
+    this.h[CAP] = cap;
+    return this.refresh();
+  }
+}
+
+/** Records `[bytes][u32 length]` on a stack that grows when full. */
+class LifoStore implements Store {
+  readonly #d: Views;
+  readonly #h: Uint32Array;
+
+  constructor(h: Uint32Array, buffer: SharedArrayBuffer) {
+    this.#h = h;
+    this.#d = new Views(h, buffer);
+  }
+
+  push(source: Uint8Array, length: number): void {
+    const h = this.#h;
+    const d = this.#d;
+    const top = h[A];
+    if (top + length + 4 > d.refresh()) d.grow(top + length + 4);
+    copy(source, 0, length, d.bytes, top);
+    d.view.setUint32(top + length, length, true);
+    h[A] = top + length + 4;
+  }
+
+  take(): number {
+    const h = this.#h;
+    const d = this.#d;
+    d.refresh();
+    const top = h[A];
+    const length = d.view.getUint32(top - 4, true);
+    const start = top - 4 - length;
+    copy(d.bytes, start, length, takenBuffer(length), 0);
+    h[A] = start;
+    return length;
+  }
+
+  clear(): void {
+    this.#h[A] = 0;
+  }
+}
+
+/**
+ * A binary heap of 24-byte entries `[f64 priority][f64 sequence][u32 offset]
+ * [u32 length]` in its own growable buffer, ordered by (priority, sequence);
+ * the items' bytes sit in a bump-allocated arena that is compacted when half
+ * of it is garbage.
+ */
+class PriorityStore implements Store {
+  readonly #d: Views;
+  readonly #h: Uint32Array;
+  readonly #hf: Float64Array;
+  readonly #heap: SharedArrayBuffer;
+  #f: Float64Array = new Float64Array(0);
+  #u: Uint32Array = new Uint32Array(0);
+  #heapCap = -1;
+
+  constructor(
+    h: Uint32Array,
+    buffer: SharedArrayBuffer,
+    heap: SharedArrayBuffer,
+  ) {
+    this.#h = h;
+    this.#hf = new Float64Array(h.buffer, 0, HEADER_BYTES / 8);
+    this.#d = new Views(h, buffer);
+    this.#heap = heap;
+  }
+
+  #refreshHeap(): number {
+    const cap = this.#h[C];
+    if (cap !== this.#heapCap) {
+      this.#f = new Float64Array(this.#heap, 0, cap * 3);
+      this.#u = new Uint32Array(this.#heap, 0, cap * 6);
+      this.#heapCap = cap;
+    }
+    return cap;
+  }
+
+  push(
+    source: Uint8Array,
+    length: number,
+    priority: number,
+    count: number,
+  ): void {
+    const h = this.#h;
+    const d = this.#d;
+    if (count + 1 > this.#refreshHeap()) {
+      const bytes = growBuffer(
+        this.#heap,
+        (count + 1) * HEAP_ENTRY_BYTES,
+        "put the item in the queue",
+      );
+      h[C] = Math.floor(bytes / HEAP_ENTRY_BYTES);
+      this.#refreshHeap();
+    }
+    let top = h[A];
+    if (top + length > d.refresh()) {
+      if (h[B] > 0 && h[B] * 2 >= top) {
+        this.#compact(count);
+        top = h[A];
+      }
+      if (top + length > d.cap) d.grow(top + length);
+    }
+    copy(source, 0, length, d.bytes, top);
+    h[A] = top + length;
+    const seq = this.#hf[SEQ]++;
+    const f = this.#f;
+    const u = this.#u;
+    f[3 * count] = priority;
+    f[3 * count + 1] = seq;
+    u[6 * count + 4] = top;
+    u[6 * count + 5] = length;
+    this.#siftUp(count);
+  }
+
+  take(count: number): number {
+    const h = this.#h;
+    const d = this.#d;
+    d.refresh();
+    this.#refreshHeap();
+    const f = this.#f;
+    const u = this.#u;
+    const offset = u[4];
+    const length = u[5];
+    taken.priority = f[0];
+    copy(d.bytes, offset, length, takenBuffer(length), 0);
+    const last = count - 1;
+    if (last === 0) {
+      this.clear();
+      return length;
+    }
+    for (let k = 0; k < 6; k++) u[k] = u[6 * last + k];
+    this.#siftDown(0, last);
+    h[B] += length;
+    return length;
+  }
+
+  clear(): void {
+    this.#h[A] = 0;
+    this.#h[B] = 0;
+  }
+
+  #less(i: number, j: number): boolean {
+    const f = this.#f;
+    const a = f[3 * i];
+    const b = f[3 * j];
+    return a < b || (a === b && f[3 * i + 1] < f[3 * j + 1]);
+  }
+
+  #swap(i: number, j: number): void {
+    const u = this.#u;
+    for (let k = 0; k < 6; k++) {
+      const t = u[6 * i + k];
+      u[6 * i + k] = u[6 * j + k];
+      u[6 * j + k] = t;
+    }
+  }
+
+  #siftUp(i: number): void {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.#less(i, parent)) return;
+      this.#swap(i, parent);
+      i = parent;
+    }
+  }
+
+  #siftDown(i: number, n: number): void {
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= n) return;
+      const right = left + 1;
+      const child = right < n && this.#less(right, left) ? right : left;
+      if (!this.#less(child, i)) return;
+      this.#swap(i, child);
+      i = child;
+    }
+  }
+
+  #compact(count: number): void {
+    const u = this.#u;
+    const bytes = this.#d.bytes;
+    const order = Array.from({ length: count }, (_, i) => i);
+    order.sort((i, j) => u[6 * i + 4] - u[6 * j + 4]);
+    let at = 0;
+    for (const i of order) {
+      const offset = u[6 * i + 4];
+      const length = u[6 * i + 5];
+      if (offset !== at) bytes.copyWithin(at, offset, offset + length);
+      u[6 * i + 4] = at;
+      at += length;
+    }
+    this.#h[A] = at;
+    this.#h[B] = 0;
+  }
+}
+
+/** Prepares the header of a new queue of `kind` (its storage is empty). */
+export function initStore(h: Uint32Array, kind: number): void {
+  h[CAP] = INITIAL_BYTES;
+  h[A] = 0;
+  h[B] = 0;
+  h[C] = kind === PRIORITY ? Math.floor(INITIAL_BYTES / HEAP_ENTRY_BYTES) : 0;
+}
+
+/** The store of `kind` over a queue's header and buffers. */
+export function openStore(
+  kind: number,
+  h: Uint32Array,
+  buffer: SharedArrayBuffer,
+  heap: SharedArrayBuffer | null,
+): Store {
+  if (kind === PRIORITY) return new PriorityStore(h, buffer, heap!);
+  return new LifoStore(h, buffer);
+}

@@ -1,0 +1,299 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+// The codec's own copy of the error classes (on Node, ../mod.ts is the built package).
+import { QueueEmpty } from "../src/errors.ts";
+import { toShared } from "../src/transfer/shareable.ts";
+import {
+  decodeValue,
+  decodeValueAt,
+  encodeValue,
+  encodeValueToScratch,
+  encodeValueTransient,
+} from "../src/transfer/value_codec.ts";
+
+function roundTrip<T>(value: T): T {
+  return decodeValue(encodeValue(value)) as T;
+}
+
+test("encodeValue() round-trips primitives, including -0, NaN and bigints", () => {
+  const values = [
+    undefined,
+    null,
+    true,
+    false,
+    0,
+    42,
+    -7.25,
+    2 ** 53,
+    Number.MAX_VALUE,
+    Infinity,
+    -Infinity,
+    "",
+    "hello",
+    "héllo wörld ✓ 𝄞",
+    "x".repeat(100_000),
+    0n,
+    -123456789012345678901234567890n,
+    2n ** 200n,
+  ];
+  for (const value of values) assert.equal(roundTrip(value), value);
+  assert.ok(Object.is(roundTrip(-0), -0));
+  assert.ok(Number.isNaN(roundTrip(NaN)));
+  assert.ok(Object.is(roundTrip([-0])[0], -0));
+  assert.ok(Number.isNaN(roundTrip({ n: NaN }).n));
+});
+
+test("encodeValue() keeps lone surrogates that UTF-8 would replace", () => {
+  for (const text of ["\ud800", "a\udc00b", "\ud83d", "x\ud800".repeat(50)]) {
+    assert.equal(roundTrip(text), text);
+    assert.equal(roundTrip([text])[0], text);
+    assert.deepEqual(roundTrip({ [text]: text, u: undefined }), {
+      [text]: text,
+      u: undefined,
+    });
+  }
+});
+
+test("encodeValue() round-trips JSON-like trees", () => {
+  const value = {
+    id: 7,
+    name: "widget",
+    tags: ["a", "b", "ü"],
+    nested: { deep: [{ x: 1.5 }, null, true, false] },
+    empty: {},
+    list: [],
+  };
+  assert.deepEqual(decodeValue(encodeValue(value)), value);
+  const keys = Array.from({ length: 100 }, (_, i) => `key number ${i}`);
+  const wide = Object.fromEntries(keys.map((k, i) => [k, i % 2 ? k : i]));
+  assert.deepEqual(roundTrip(wide), wide);
+  assert.deepEqual(roundTrip([wide, wide]), [wide, wide]);
+  const nullProto = Object.assign(Object.create(null), { a: 1 });
+  assert.deepEqual(roundTrip(nullProto), { a: 1 });
+});
+
+test("encodeValue() round-trips every structured-clone type like structuredClone", () => {
+  const buffer = new ArrayBuffer(16);
+  new Uint8Array(buffer).set([1, 2, 3, 4, 5, 6, 7, 8]);
+  const values: unknown[] = [
+    new Date(1_700_000_000_000),
+    /a+b?/gi,
+    new Map<unknown, unknown>([[1, "one"], ["two", { n: 2 }], [{ k: 1 }, [1]]]),
+    new Set([1, "a", null, undefined, 2n]),
+    buffer,
+    new Uint8Array([1, 2, 255]),
+    new Int8Array([-1, 127]),
+    new Uint8ClampedArray([0, 255]),
+    new Int16Array([-300, 300]),
+    new Uint16Array([65535]),
+    new Int32Array([-(2 ** 31)]),
+    new Uint32Array([2 ** 32 - 1]),
+    new Float32Array([1.5, -0.25]),
+    new Float64Array([Math.PI]),
+    new BigInt64Array([-(2n ** 63n)]),
+    new BigUint64Array([2n ** 64n - 1n]),
+    new DataView(buffer, 4, 8),
+    new Uint16Array(buffer, 2, 3),
+    [1, , 3],
+    { a: undefined, b: [undefined], c: new Date(0) },
+    Object(5),
+    Object("boxed"),
+    Object(false),
+    Object(10n),
+    [[[[[[[[[[["deep"]]]]]]]]]]],
+    { "__proto__": 1, "constructor": 2 },
+  ];
+  for (const value of values) {
+    assert.deepEqual(roundTrip(value), structuredClone(value));
+  }
+  assert.ok(Number.isNaN(roundTrip(new Date(NaN)).getTime()));
+  const holes = roundTrip([1, , 3]);
+  assert.equal(1 in holes, false);
+  assert.equal(holes.length, 3);
+  const proto = roundTrip(JSON.parse('{"__proto__": {"x": 1}}'));
+  assert.deepEqual(Object.keys(proto), ["__proto__"]);
+  assert.equal(Object.getPrototypeOf(proto), Object.prototype);
+});
+
+test("encodeValue() preserves cycles and shared references", () => {
+  const shared = { n: 1 };
+  const cyclic: Record<string, unknown> = { shared, again: shared };
+  cyclic.self = cyclic;
+  cyclic.list = [cyclic, shared];
+  const map = new Map<string, unknown>([["map", cyclic]]);
+  cyclic.map = map;
+  const copy = roundTrip(cyclic);
+  assert.notEqual(copy, cyclic);
+  assert.equal(copy.self, copy);
+  assert.equal(copy.shared, copy.again);
+  assert.deepEqual(copy.shared, { n: 1 });
+  assert.equal((copy.list as unknown[])[0], copy);
+  assert.equal((copy.list as unknown[])[1], copy.shared);
+  assert.equal((copy.map as Map<string, unknown>).get("map"), copy);
+
+  const repeated = [shared, shared];
+  const out = roundTrip(repeated);
+  assert.equal(out[0], out[1], "shared references are not split by JSON");
+
+  const buffer = new ArrayBuffer(8);
+  const views = roundTrip([new Uint8Array(buffer), new Uint32Array(buffer, 4)]);
+  views[0][4] = 9;
+  assert.equal(views[1][0], 9, "views of one buffer still share it");
+});
+
+test("encodeValue() round-trips errors with name, message, stack, cause and own props", () => {
+  const cause = new TypeError("root cause");
+  const error = new RangeError("out of range", { cause });
+  (error as unknown as { code: string }).code = "E_RANGE";
+  const copy = roundTrip(error);
+  assert.ok(copy instanceof RangeError);
+  assert.equal(copy.message, "out of range");
+  assert.equal(copy.stack, error.stack);
+  assert.ok(copy.cause instanceof TypeError);
+  assert.equal((copy.cause as Error).message, "root cause");
+  assert.equal((copy as unknown as { code: string }).code, "E_RANGE");
+
+  class ParseError extends Error {
+    override name = "ParseError";
+  }
+  const custom = roundTrip(new ParseError("bad token"));
+  assert.equal(custom.name, "ParseError");
+  assert.equal(custom.message, "bad token");
+
+  const ours = roundTrip(new QueueEmpty());
+  assert.ok(ours instanceof QueueEmpty);
+
+  const aggregate = roundTrip(new AggregateError([new Error("a")], "many"));
+  assert.ok(aggregate instanceof AggregateError);
+  assert.equal(aggregate.errors[0].message, "a");
+
+  const selfCause = new Error("loop");
+  (selfCause as { cause?: unknown }).cause = selfCause;
+  const loop = roundTrip(selfCause);
+  assert.equal(loop.cause, loop);
+});
+
+test("encodeValue() clones class instances as plain objects, like structuredClone", () => {
+  class Point {
+    constructor(public x: number, public y: number) {}
+    norm(): number {
+      return Math.hypot(this.x, this.y);
+    }
+  }
+  const copy = roundTrip(new Point(3, 4));
+  assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+  assert.deepEqual(copy, { x: 3, y: 4 });
+  assert.deepEqual(roundTrip([new Point(1, 2)]), [{ x: 1, y: 2 }]);
+});
+
+test("encodeValue() throws a TypeError naming the part that cannot be cloned", () => {
+  const cases: [unknown, RegExp][] = [
+    [() => 1, /^Cannot encode the value: value is a function/],
+    [{ cb: () => 1 }, /value\.cb is a function/],
+    [{ list: [1, Symbol("s")] }, /value\.list\[1\] is a symbol/],
+    [{ "a b": new WeakMap() }, /value\["a b"\] is a WeakMap/],
+    [
+      new Map([["k", { p: Promise.resolve() }]]),
+      /value\.get\("k"\)\.p is a Promise/,
+    ],
+    [new Set([new WeakSet()]), /value \(an element\) is a WeakSet/],
+    [
+      { e: new Error("x", { cause: () => 1 }) },
+      /value\.e\.cause is a function/,
+    ],
+  ];
+  for (const [value, message] of cases) {
+    assert.throws(() => encodeValue(value), (error: Error) => {
+      assert.ok(error instanceof TypeError);
+      assert.match(error.message, message);
+      return true;
+    });
+  }
+  assert.throws(
+    () => encodeValue({ cb() {} }, { path: "item", action: "put an item" }),
+    /^TypeError: Cannot put an item: item\.cb is a function/,
+  );
+});
+
+test("encodeValue() refuses shared memory and shared objects with advice", () => {
+  const sab = new SharedArrayBuffer(8);
+  class Fake {
+    [toShared]() {
+      return { tag: "Fake", data: null };
+    }
+  }
+  const fakeShared = new Fake();
+  for (
+    const [value, path] of [
+      [sab, "value"],
+      [{ view: new Int32Array(sab) }, "value.view"],
+      [[1, fakeShared], "value[1]"],
+    ] as const
+  ) {
+    assert.throws(() => encodeValue(value), (error: Error) => {
+      assert.ok(error instanceof TypeError);
+      assert.ok(error.message.includes(`${path} is a`), error.message);
+      assert.match(error.message, /through Thread args/);
+      return true;
+    });
+  }
+});
+
+test("decodeValue() reads from shared memory and rejects bad bytes", () => {
+  const shared = new Uint8Array(new SharedArrayBuffer(256));
+  const bytes = encodeValueTransient({ a: [1, 2], d: new Date(5) });
+  shared.set(bytes, 10);
+  assert.deepEqual(decodeValue(shared.subarray(10, 10 + bytes.length)), {
+    a: [1, 2],
+    d: new Date(5),
+  });
+  assert.throws(() => decodeValue(new Uint8Array(0)), RangeError);
+  assert.throws(() => decodeValue(new Uint8Array([99])), RangeError);
+  assert.throws(() => decodeValue(new Uint8Array([4, 1, 2])), RangeError);
+  assert.throws(() => decodeValue(new Uint8Array([8, 11, 5])), RangeError);
+});
+
+test("encodeValueTransient() reuses its buffer and survives re-entrant encodes", () => {
+  const first = encodeValueTransient(1);
+  const copy = first.slice();
+  encodeValueTransient(2);
+  assert.deepEqual(decodeValue(copy), 1);
+  const tricky = {
+    get inner(): number {
+      const nested = encodeValue({ nested: [new Date(1)] });
+      return (decodeValue(nested) as { nested: Date[] }).nested[0].getTime();
+    },
+    when: new Date(2),
+  };
+  assert.deepEqual(roundTrip(tricky), { inner: 1, when: new Date(2) });
+});
+
+test("encodeValue() handles large values", () => {
+  const big = new Uint8Array(8 * 1024 * 1024).map((_, i) => i & 0xff);
+  const copy = roundTrip(big);
+  assert.equal(copy.length, big.length);
+  assert.deepEqual(copy.subarray(0, 300), big.subarray(0, 300));
+  const text = "ü".repeat(1_000_000);
+  assert.equal(roundTrip({ text }).text, text);
+  const many = Array.from({ length: 10_000 }, (_, i) => ({ i, s: `#${i}` }));
+  assert.deepEqual(roundTrip(many), many);
+});
+
+test("encodeValueToScratch() and decodeValueAt() work without intermediate views", () => {
+  const shared = new Uint8Array(new SharedArrayBuffer(1024));
+  let at = 0;
+  const ranges: [number, number][] = [];
+  const values = [1.25, "short", "ü long string ".repeat(10), { a: [1] }, [
+    new Date(3),
+  ], null];
+  for (const value of values) {
+    const { bytes, length } = encodeValueToScratch(value);
+    shared.set(bytes.subarray(0, length), at);
+    ranges.push([at, at + length]);
+    at += length;
+  }
+  values.forEach((value, i) => {
+    assert.deepEqual(decodeValueAt(shared, ...ranges[i]), value);
+  });
+  assert.throws(() => decodeValueAt(shared, 5, 5), RangeError);
+});
