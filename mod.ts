@@ -18,8 +18,10 @@
  */
 export {
   BrokenBarrierError,
+  BrokenExecutorError,
   CancelledError,
   ConcurrentModificationError,
+  InvalidStateError,
   QueueEmpty,
   QueueFull,
   QueueShutDown,
@@ -47,3 +49,29 @@ export {
   isMainThread,
   mainThread,
 } from "./src/thread/registry.ts";
+export {
+  type ExecutorStats,
+  type MapOptions,
+  type Percentiles,
+  type ShutdownOptions,
+  type TaskFunction,
+  type TaskOptions,
+  ThreadPoolExecutor,
+  type ThreadPoolExecutorOptions,
+} from "./src/executor/thread_pool_executor.ts";
+export { Future } from "./src/executor/future.ts";
+export {
+  asCompleted,
+  type AsCompletedOptions,
+  type CompletedFuture,
+} from "./src/executor/as_completed.ts";
+export {
+  ALL_COMPLETED,
+  type DoneAndNotDone,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  type FuturesWaitOptions,
+  type ReturnWhen,
+  wait,
+} from "./src/executor/wait.ts";
+export { taskSignal } from "./src/executor/task_signal.ts";
