@@ -21,12 +21,18 @@ export const C_RESULTS = 3;
 export const C_MAIN_WAITING = 4;
 /** 1 once workers must exit. */
 export const C_STOP = 5;
+/**
+ * 1 once the pool has woken the sleeping workers; a worker clears it before it
+ * goes to sleep and when it wakes up, so that the pool makes one wake-up call
+ * per sleep, not one per task.
+ */
+export const C_WAKE = 6;
 /** Ints in the control block. */
 export const CONTROL_INTS = 8;
 
 // Task ring: SLOTS slots of SLOT_INTS ints, plus a byte arena for payloads.
 /** Number of slots in the task ring (a power of two). */
-export const SLOTS = 8192;
+export const SLOTS = 32768;
 /** Ints per slot. */
 export const SLOT_INTS = 8;
 /** Slot field: state (below). */
@@ -41,6 +47,8 @@ export const S_LENGTH = 3;
 export const S_FN = 4;
 /** Slot field: flags (below). */
 export const S_FLAGS = 5;
+/** Slot field: a lone number argument: an int32, or a float64 over ints 6 and 7. */
+export const S_NUMBER = 6;
 /** Slot state: empty or consumed. */
 export const FREE = 0;
 /** Slot state: published, not yet claimed. */
@@ -56,6 +64,14 @@ export const ARENA_BYTES = 1 << 21;
 export const F_OOB = 1;
 /** Task flag: the payload is a chunk of argument lists (`map` with `chunksize`). */
 export const F_CHUNK = 2;
+/** Task flag: the only argument is the float64 in the slot (no payload). */
+export const F_NUMBER = 4;
+/**
+ * Task flag: the only argument is the int32 in the slot. Kept apart from
+ * `F_NUMBER` so that it reaches the task as an integer: engines run integer
+ * arithmetic (`%` above all) several times faster than double arithmetic.
+ */
+export const F_INT = 8;
 
 // Worker control block (Int32Array over its own SharedArrayBuffer).
 /** Worker field: its state (below). */
@@ -99,6 +115,12 @@ export const R_OOB = 3;
 export const R_CHUNK_ERROR = 4;
 /** Result record marker: skip to the start of the ring. */
 export const R_WRAP = 5;
+/** Result status: the payload is a float64 number. */
+export const R_NUMBER = 6;
+/** Result status: the payload is an int32 number. */
+export const R_INT = 7;
+/** Result status: the worker's initializer failed; the payload is the error's text. */
+export const R_INIT_FAILED = 8;
 
 /** How a worker finds a function by id. */
 export type FunctionSpec =
@@ -135,5 +157,4 @@ export type ToWorker =
 export type FromWorker =
   | { t: "fetch"; id: number }
   | { t: "result"; id: number; ok: true; value: Encoded }
-  | { t: "result"; id: number; ok: false; error: SerializedError }
-  | { t: "initFailed"; error: SerializedError };
+  | { t: "result"; id: number; ok: false; error: SerializedError };

@@ -9,12 +9,17 @@ import {
 
 type State = "pending" | "running" | "cancelled" | "finished";
 
+/** Hook: withdraws the queued task; `false` when a worker already took it. */
+export const withdrawTask: unique symbol = Symbol("withdrawTask");
+/** Hook: whether a worker already took the task. */
+export const taskStarted: unique symbol = Symbol("taskStarted");
+
 /** What an executor lets its futures ask it (internal). */
 export interface FutureHooks {
   /** Withdraws the queued task; `false` when a worker already took it. */
-  cancel(): boolean;
+  [withdrawTask](): boolean;
   /** Whether a worker already took the task. */
-  started(): boolean;
+  [taskStarted](): boolean;
 }
 
 let attachHooks: (future: Future<unknown>, hooks: FutureHooks) => void;
@@ -79,8 +84,8 @@ export class Future<R = unknown> implements PromiseLike<R> {
   #error: unknown;
   #failed = false;
   // Typed without R so that Future<number> is a Future<unknown> (covariance).
-  #callbacks: ((future: Future<unknown>) => void)[] = [];
-  #listeners: (() => void)[] = [];
+  #callbacks: ((future: Future<unknown>) => void)[] | undefined;
+  #listeners: (() => void)[] | undefined;
   #hooks: FutureHooks | undefined;
   #promise: Promise<R> | undefined;
   #resolve: ((value: unknown) => void) | undefined;
@@ -96,10 +101,10 @@ export class Future<R = unknown> implements PromiseLike<R> {
         listener();
         return () => {};
       }
-      future.#listeners.push(listener);
+      (future.#listeners ??= []).push(listener);
       return () => {
-        const i = future.#listeners.indexOf(listener);
-        if (i >= 0) future.#listeners.splice(i, 1);
+        const i = future.#listeners?.indexOf(listener) ?? -1;
+        if (i >= 0) future.#listeners!.splice(i, 1);
       };
     };
   }
@@ -114,7 +119,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
   cancel(): boolean {
     if (this.#state === "cancelled") return true;
     if (this.#state !== "pending") return false;
-    if (this.#hooks !== undefined && !this.#hooks.cancel()) {
+    if (this.#hooks !== undefined && !this.#hooks[withdrawTask]()) {
       this.#state = "running";
       return false;
     }
@@ -132,7 +137,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
   running(): boolean {
     if (
       this.#state === "pending" && this.#hooks !== undefined &&
-      this.#hooks.started()
+      this.#hooks[taskStarted]()
     ) {
       this.#state = "running";
     }
@@ -199,7 +204,9 @@ export class Future<R = unknown> implements PromiseLike<R> {
       );
     }
     if (this.done()) this.#invoke(fn as (future: Future<unknown>) => void);
-    else this.#callbacks.push(fn as (future: Future<unknown>) => void);
+    else {
+      (this.#callbacks ??= []).push(fn as (future: Future<unknown>) => void);
+    }
   }
 
   /**
@@ -360,11 +367,15 @@ export class Future<R = unknown> implements PromiseLike<R> {
       this.#resolve = this.#reject = undefined;
     }
     const callbacks = this.#callbacks;
-    this.#callbacks = [];
-    for (const fn of callbacks) this.#invoke(fn);
+    if (callbacks !== undefined) {
+      this.#callbacks = undefined;
+      for (const fn of callbacks) this.#invoke(fn);
+    }
     const listeners = this.#listeners;
-    this.#listeners = [];
-    for (const fn of listeners) fn();
+    if (listeners !== undefined) {
+      this.#listeners = undefined;
+      for (const fn of listeners) fn();
+    }
   }
 
   #invoke(fn: (future: Future<unknown>) => void): void {

@@ -28,9 +28,12 @@ import {
   C_SLEEPERS,
   C_STOP,
   C_TAIL,
+  C_WAKE,
   CLAIMED_BASE,
   DEAD,
   F_CHUNK,
+  F_INT,
+  F_NUMBER,
   F_OOB,
   FREE,
   type FromWorker,
@@ -39,6 +42,9 @@ import {
   type PoolInit,
   R_CHUNK_ERROR,
   R_ERROR,
+  R_INIT_FAILED,
+  R_INT,
+  R_NUMBER,
   R_OK,
   R_OOB,
   R_UNDEFINED,
@@ -51,6 +57,7 @@ import {
   S_FN,
   S_ID,
   S_LENGTH,
+  S_NUMBER,
   S_OFFSET,
   S_STATE,
   SLOT_INTS,
@@ -68,15 +75,19 @@ import { abortTask, enterTask, leaveTask } from "./task_signal.ts";
 
 type Fn = (...args: unknown[]) => unknown;
 
-const SPIN = 200;
+const SPIN = 2000;
+/** Longest single sleep: a safety net should a wake-up ever be missed. */
+const SLEEP_SLICE = 1000;
 const parent: ParentHandle | null = runtime.parent();
 
 let ctl: Int32Array;
 let slots: Int32Array;
+let slots64: Float64Array;
 let arena: Uint8Array;
 let wctl: Int32Array;
 let ring32: Int32Array;
 let ring8: Uint8Array;
+let ring64: Float64Array;
 let index = 0;
 let written = 0;
 let taskName = "";
@@ -132,10 +143,12 @@ async function start(init: PoolInit): Promise<void> {
   adoptGlobals(init.globals);
   ctl = new Int32Array(init.control);
   slots = new Int32Array(init.slots);
+  slots64 = new Float64Array(init.slots);
   arena = new Uint8Array(init.arena);
   wctl = new Int32Array(init.worker);
   ring32 = new Int32Array(init.results);
   ring8 = new Uint8Array(init.results);
+  ring64 = new Float64Array(init.results);
   index = init.index;
   taskName = init.name;
   for (const [id, spec] of init.functions) specs.set(id, spec);
@@ -163,12 +176,20 @@ async function start(init: PoolInit): Promise<void> {
       const fn = await resolve(init.initializer);
       await fn(...(decode(init.initargs) as unknown[]));
     } catch (error) {
-      post({
-        t: "initFailed",
-        error: serializeError(
-          explainMissingVariable(error, `The initializer of ${init.name}`),
-        ),
-      });
+      // Reported through the result ring, which the pool reads even after
+      // the worker is gone (a message could be lost when it is terminated).
+      const serialized = serializeError(
+        explainMissingVariable(error, `The initializer of ${init.name}`),
+      );
+      let text: string;
+      try {
+        text = JSON.stringify(serialized);
+      } catch {
+        text = JSON.stringify(
+          serializeError(new Error(String(serialized.message ?? error))),
+        );
+      }
+      writeText_(0, R_INIT_FAILED, text, 0);
       Atomics.store(wctl, W_STATE, INIT_FAILED);
       bumpResults();
       return;
@@ -202,26 +223,40 @@ async function idle(idleTimeout: number): Promise<boolean> {
   for (let i = 0; i < SPIN; i++) {
     if (Atomics.load(ctl, C_TAIL) !== Atomics.load(ctl, C_HEAD)) return false;
   }
-  Atomics.add(ctl, C_SLEEPERS, 1);
-  let result = "not-equal";
-  try {
-    const tail = Atomics.load(ctl, C_TAIL);
-    if (tail === Atomics.load(ctl, C_HEAD) && Atomics.load(ctl, C_STOP) === 0) {
-      result = await waitAsync(ctl, C_TAIL, tail, idleTimeout);
+  const deadline = performance.now() + idleTimeout;
+  for (;;) {
+    // Ask for a wake-up call with the next task (see C_WAKE).
+    Atomics.store(ctl, C_WAKE, 0);
+    Atomics.add(ctl, C_SLEEPERS, 1);
+    let result = "not-equal";
+    try {
+      const tail = Atomics.load(ctl, C_TAIL);
+      if (
+        tail === Atomics.load(ctl, C_HEAD) && Atomics.load(ctl, C_STOP) === 0
+      ) {
+        result = await waitAsync(
+          ctl,
+          C_TAIL,
+          tail,
+          Math.min(SLEEP_SLICE, Math.max(0, deadline - performance.now())),
+        );
+      }
+    } finally {
+      Atomics.sub(ctl, C_SLEEPERS, 1);
     }
-  } finally {
-    Atomics.sub(ctl, C_SLEEPERS, 1);
+    // Awake: should another worker still sleep, the next task wakes it.
+    if (result !== "not-equal") Atomics.store(ctl, C_WAKE, 0);
+    if (Atomics.load(ctl, C_STOP) !== 0) return true;
+    if (Atomics.load(ctl, C_TAIL) !== Atomics.load(ctl, C_HEAD)) return false;
+    if (result !== "timed-out") return false;
+    if (
+      performance.now() >= deadline &&
+      Atomics.compareExchange(wctl, W_STATE, ACTIVE, RETIRED) === ACTIVE
+    ) {
+      bumpResults();
+      return true;
+    }
   }
-  if (Atomics.load(ctl, C_STOP) !== 0) return true;
-  if (
-    result === "timed-out" &&
-    Atomics.load(ctl, C_TAIL) === Atomics.load(ctl, C_HEAD) &&
-    Atomics.compareExchange(wctl, W_STATE, ACTIVE, RETIRED) === ACTIVE
-  ) {
-    bumpResults();
-    return true;
-  }
-  return false;
 }
 
 /** Claims the next published task; returns its slot's base index or -1. */
@@ -252,6 +287,20 @@ function runSlot(base: number): Promise<void> | undefined {
   const fnId = slots[base + S_FN];
   const flags = slots[base + S_FLAGS];
   Atomics.store(wctl, W_TASK, id);
+  if ((flags & F_INT) !== 0) {
+    const n = slots[base + S_NUMBER];
+    Atomics.store(slots, base + S_STATE, FREE);
+    const fn = functions.get(fnId);
+    if (fn === undefined) return runSlow(id, fnId, flags, String(n));
+    return run(id, fn, [n], flags);
+  }
+  if ((flags & F_NUMBER) !== 0) {
+    const n = slots64[(base + S_NUMBER) >> 1];
+    Atomics.store(slots, base + S_STATE, FREE);
+    const fn = functions.get(fnId);
+    if (fn === undefined) return runSlow(id, fnId, flags, String(n));
+    return run(id, fn, [n], flags);
+  }
   const text = (flags & F_OOB) === 0
     ? readText(arena, slots[base + S_OFFSET], slots[base + S_LENGTH])
     : "";
@@ -275,6 +324,8 @@ async function runSlow(
     fn = await functionFor(fnId);
     args = (flags & F_OOB) !== 0
       ? decode(await fetchPayload(id)) as unknown[]
+      : (flags & (F_NUMBER | F_INT)) !== 0
+      ? [Number(text)]
       : fromText(text) as unknown[];
   } catch (error) {
     writeError(id, error, 0);
@@ -421,7 +472,7 @@ async function fetchPayload(id: number): Promise<Encoded> {
 
 /** Reserves room for a record of up to `bytes` payload bytes; returns its position. */
 function reserve(bytes: number): number {
-  const need = RECORD_INTS * 4 + ((bytes + 3) & ~3);
+  const need = RECORD_INTS * 4 + ((bytes + 7) & ~7);
   for (;;) {
     const read = Atomics.load(wctl, W_READ);
     const pos = written & (RESULT_BYTES - 1);
@@ -453,7 +504,7 @@ function publish(
   ring32[at + 1] = status;
   ring32[at + 2] = Math.min(Math.round(runTime * 1000), 0x7fffffff);
   ring32[at + 3] = length;
-  written = (written + RECORD_INTS * 4 + ((length + 3) & ~3)) | 0;
+  written = (written + RECORD_INTS * 4 + ((length + 7) & ~7)) | 0;
   Atomics.store(wctl, W_WRITTEN, written);
   bumpResults();
 }
@@ -474,6 +525,17 @@ function fitsRing(text: string): boolean {
 }
 
 function writeValue(id: number, value: unknown, runTime: number): void {
+  if (typeof value === "number") {
+    const pos = reserve(8);
+    if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
+      ring32[(pos >> 2) + RECORD_INTS] = value;
+      publish(pos, id, R_INT, runTime, 8);
+    } else {
+      ring64[(pos >> 3) + RECORD_INTS / 2] = value;
+      publish(pos, id, R_NUMBER, runTime, 8);
+    }
+    return;
+  }
   if (value === undefined) {
     publish(reserve(0), id, R_UNDEFINED, runTime, 0);
     return;

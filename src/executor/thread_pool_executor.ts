@@ -7,7 +7,7 @@ import {
 } from "../errors.ts";
 import { runtime } from "../runtime/detect.ts";
 import type { WorkerHandle } from "../runtime/types.ts";
-import { waitAsync } from "../sync/futex.ts";
+import { holdEventLoop, waitAsync } from "../sync/futex.ts";
 import { globalsBuffer, nextIdent } from "../thread/_globals.ts";
 import { ModuleFunction } from "../thread/module_function.ts";
 import { decode, encodeChecked, type Encoded } from "../transfer/codec.ts";
@@ -31,11 +31,14 @@ import {
   C_SLEEPERS,
   C_STOP,
   C_TAIL,
+  C_WAKE,
   CANCELLED,
   CLAIMED_BASE,
   CONTROL_INTS,
   DEAD,
   F_CHUNK,
+  F_INT,
+  F_NUMBER,
   F_OOB,
   FREE,
   type FromWorker,
@@ -44,6 +47,9 @@ import {
   type PoolInit,
   R_CHUNK_ERROR,
   R_ERROR,
+  R_INIT_FAILED,
+  R_INT,
+  R_NUMBER,
   R_OK,
   R_OOB,
   R_UNDEFINED,
@@ -56,6 +62,7 @@ import {
   S_FN,
   S_ID,
   S_LENGTH,
+  S_NUMBER,
   S_OFFSET,
   S_STATE,
   SLOT_INTS,
@@ -72,7 +79,13 @@ import {
 } from "./_protocol.ts";
 import { builtinPath } from "./_builtin_path.ts";
 import { fromText, readText, toText, writeText } from "./_text_codec.ts";
-import { bindFuture, Future, type FutureHooks } from "./future.ts";
+import {
+  bindFuture,
+  Future,
+  type FutureHooks,
+  taskStarted,
+  withdrawTask,
+} from "./future.ts";
 
 const workerUrl = new URL(
   `./pool_worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
@@ -239,6 +252,7 @@ interface PoolWorker {
   control: Int32Array;
   ring32: Int32Array;
   ring8: Uint8Array;
+  ring64: Float64Array;
   read: number;
   gone: boolean;
 }
@@ -253,14 +267,17 @@ class ChunkFailed {
   }
 }
 
-/** A task between `submit` and its outcome; the future's hooks. */
-class Task implements FutureHooks {
+/**
+ * A task between `submit` and its outcome: the future that `submit` returns,
+ * carrying the executor's bookkeeping (one object per task, not two).
+ */
+class Task extends Future<unknown> implements FutureHooks {
   readonly pool: Engine;
   readonly id: number;
-  readonly future: Future<unknown>;
   readonly fnId: number;
   readonly flags: number;
-  readonly text: string;
+  text: string;
+  readonly number: number;
   readonly oob: Encoded | undefined;
   readonly submitted: number;
   seq = -1;
@@ -274,23 +291,29 @@ class Task implements FutureHooks {
     fnId: number,
     flags: number,
     text: string,
+    number: number,
     oob: Encoded | undefined,
   ) {
+    super();
     this.pool = pool;
     this.id = id;
-    this.future = new Future();
     this.fnId = fnId;
     this.flags = flags;
     this.text = text;
+    this.number = number;
     this.oob = oob;
     this.submitted = performance.now();
   }
 
-  cancel(): boolean {
+  get future(): Future<unknown> {
+    return this;
+  }
+
+  [withdrawTask](): boolean {
     return this.pool.withdraw(this, "cancelled");
   }
 
-  started(): boolean {
+  [taskStarted](): boolean {
     return this.pool.started(this);
   }
 }
@@ -311,6 +334,7 @@ class Engine {
   readonly slots = new Int32Array(
     new SharedArrayBuffer(SLOTS * SLOT_INTS * 4),
   );
+  readonly slots64 = new Float64Array(this.slots.buffer);
   readonly arena = new Uint8Array(new SharedArrayBuffer(ARENA_BYTES));
   tail = 0;
   reclaimed = 0;
@@ -434,20 +458,23 @@ class Engine {
 
   /** Encodes and queues a task; throws before changing anything when it cannot. */
   enqueue(fnId: number, args: unknown[], flags: number): Task {
-    let text: string | undefined;
-    if (args.length === 1 && typeof args[0] === "number") {
-      const n = args[0];
-      text = Number.isFinite(n) && !Object.is(n, -0) ? `[${n}]` : undefined;
+    let text: string | undefined = "";
+    let number = 0;
+    let oob: Encoded | undefined;
+    if (args.length === 1 && typeof args[0] === "number" && flags === 0) {
+      number = args[0];
+      flags = (number | 0) === number && (number !== 0 || 1 / number > 0)
+        ? F_INT
+        : F_NUMBER;
     } else {
       text = toText(args);
+      if (text === undefined || text.length > MAX_TEXT) {
+        oob = encodeChecked(args, "args");
+        text = "";
+        flags |= F_OOB;
+      }
     }
-    let oob: Encoded | undefined;
-    if (text === undefined || text.length > MAX_TEXT) {
-      oob = encodeChecked(args, "args");
-      text = "";
-      flags |= F_OOB;
-    }
-    const task = new Task(this, this.nextId++, fnId, flags, text, oob);
+    const task = new Task(this, this.nextId++, fnId, flags, text, number, oob);
     if (this.nextId > 0x7ffffff0) this.nextId = 1;
     bindFuture(task.future, task);
     this.tasks.set(task.id, task);
@@ -490,7 +517,7 @@ class Engine {
     }
     let offset = this.arenaHead;
     let length = 0;
-    if ((task.flags & F_OOB) === 0) {
+    if ((task.flags & (F_OOB | F_NUMBER | F_INT)) === 0) {
       offset = this.alloc(task.text.length * 3);
       if (offset < 0) {
         this.reclaim();
@@ -499,6 +526,7 @@ class Engine {
       }
       length = writeText(this.arena, offset, task.text);
       this.arenaHead = offset + length;
+      task.text = "";
     }
     const base = (tail & (SLOTS - 1)) * SLOT_INTS;
     const slots = this.slots;
@@ -507,12 +535,21 @@ class Engine {
     slots[base + S_LENGTH] = length;
     slots[base + S_FN] = task.fnId;
     slots[base + S_FLAGS] = task.flags;
+    if ((task.flags & F_INT) !== 0) {
+      slots[base + S_NUMBER] = task.number;
+    } else if ((task.flags & F_NUMBER) !== 0) {
+      this.slots64[(base + S_NUMBER) >> 1] = task.number;
+    }
     Atomics.store(slots, base + S_STATE, READY);
     task.seq = tail;
     this.tail = (tail + 1) | 0;
     Atomics.store(this.control, C_TAIL, this.tail);
-    if (Atomics.load(this.control, C_SLEEPERS) !== 0) {
-      Atomics.notify(this.control, C_TAIL, 1);
+    // One wake-up call per idle spell of the workers (see C_WAKE).
+    if (
+      Atomics.load(this.control, C_SLEEPERS) !== 0 &&
+      Atomics.exchange(this.control, C_WAKE, 1) === 0
+    ) {
+      Atomics.notify(this.control, C_TAIL);
     }
     return true;
   }
@@ -633,6 +670,9 @@ class Engine {
   async pump(): Promise<void> {
     this.pumping = true;
     const control = this.control;
+    // Pending tasks keep the process alive (as in Python); one hold for the
+    // whole session instead of a timer per wait.
+    const release = holdEventLoop();
     try {
       while (this.outstanding > 0) {
         const seen = Atomics.load(control, C_RESULTS);
@@ -652,6 +692,7 @@ class Engine {
       }
     } finally {
       this.pumping = false;
+      release();
     }
     this.settleWaiters();
   }
@@ -677,11 +718,26 @@ class Engine {
       const id = ring32[at];
       const runTime = ring32[at + 2] / 1000;
       const length = ring32[at + 3];
-      const text = length > 0
-        ? readText(w.ring8, pos + RECORD_INTS * 4, length)
-        : "";
-      read = (read + RECORD_INTS * 4 + ((length + 3) & ~3)) | 0;
-      this.settle(id, status, text, runTime, now);
+      if (status === R_INT || status === R_NUMBER) {
+        const task = this.tasks.get(id);
+        if (task !== undefined) {
+          this.complete(
+            task,
+            true,
+            status === R_INT
+              ? ring32[at + RECORD_INTS]
+              : w.ring64[(pos >> 3) + RECORD_INTS / 2],
+            runTime,
+            now,
+          );
+        }
+      } else {
+        const text = length > 0
+          ? readText(w.ring8, pos + RECORD_INTS * 4, length)
+          : "";
+        this.settle(id, status, text, runTime, now);
+      }
+      read = (read + RECORD_INTS * 4 + ((length + 7) & ~7)) | 0;
     }
     w.read = read;
     Atomics.store(w.control, W_READ, read);
@@ -698,7 +754,12 @@ class Engine {
     now: number,
   ): void {
     const task = this.tasks.get(id);
-    if (task === undefined) return;
+    if (task === undefined) {
+      if (status === R_INIT_FAILED) {
+        this.breakPool(deserializeError(fromText(text) as SerializedError));
+      }
+      return;
+    }
     if (status === R_OOB) {
       const outcome = this.oobResults.get(id);
       if (outcome === undefined) {
@@ -792,9 +853,6 @@ class Engine {
         }
         break;
       }
-      case "initFailed":
-        this.breakPool(deserializeError(message.error));
-        break;
     }
   }
 
@@ -814,6 +872,7 @@ class Engine {
       control: new Int32Array(workerBuffer),
       ring32: new Int32Array(results),
       ring8: new Uint8Array(results),
+      ring64: new Float64Array(results),
       read: 0,
       gone: false,
     };
