@@ -18,8 +18,10 @@
  */
 export {
   BrokenBarrierError,
+  BrokenExecutorError,
   CancelledError,
   ConcurrentModificationError,
+  InvalidStateError,
   QueueEmpty,
   QueueFull,
   QueueShutDown,
@@ -71,3 +73,29 @@ export { BoundedSemaphore } from "./src/sync/bounded_semaphore.ts";
 export { Event } from "./src/sync/event.ts";
 export { Condition } from "./src/sync/condition.ts";
 export { Barrier, type BarrierOptions } from "./src/sync/barrier.ts";
+export {
+  type ExecutorStats,
+  type MapOptions,
+  type Percentiles,
+  type ShutdownOptions,
+  type TaskFunction,
+  type TaskOptions,
+  ThreadPoolExecutor,
+  type ThreadPoolExecutorOptions,
+} from "./src/executor/thread_pool_executor.ts";
+export { Future } from "./src/executor/future.ts";
+export {
+  asCompleted,
+  type AsCompletedOptions,
+  type CompletedFuture,
+} from "./src/executor/as_completed.ts";
+export {
+  ALL_COMPLETED,
+  type DoneAndNotDone,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  type FuturesWaitOptions,
+  type ReturnWhen,
+  wait,
+} from "./src/executor/wait.ts";
+export { taskSignal } from "./src/executor/task_signal.ts";

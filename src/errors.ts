@@ -191,3 +191,49 @@ export class ThreadExitError extends Error {
     this.exitCode = exitCode;
   }
 }
+
+/**
+ * An operation found a `Future` in a state that does not allow it: setting the
+ * result of a future that is already done (Python's `InvalidStateError`).
+ *
+ * @example Usage
+ * ```ts
+ * import { Future, InvalidStateError } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const future = new Future<number>();
+ * future.setResult(1);
+ * assert.throws(() => future.setResult(2), InvalidStateError);
+ * ```
+ */
+export class InvalidStateError extends Error {
+  /** Creates the error. */
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "InvalidStateError";
+  }
+}
+
+/**
+ * The executor can no longer run tasks: a worker's `initializer` failed
+ * (Python's `BrokenExecutor`/`BrokenThreadPool`). Pending futures fail with
+ * it, and so does every later `submit`. The initializer's error is the `cause`.
+ *
+ * @example Usage
+ * ```ts
+ * import { BrokenExecutorError } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(new BrokenExecutorError().name, "BrokenExecutorError");
+ * ```
+ */
+export class BrokenExecutorError extends Error {
+  /** Creates the error. */
+  constructor(
+    message = "The executor is broken: a worker's initializer failed",
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = "BrokenExecutorError";
+  }
+}

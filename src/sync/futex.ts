@@ -76,6 +76,21 @@ export function notify(
   return Atomics.notify(cell, index, count);
 }
 
+/**
+ * Keeps the event loop alive until the returned function is called: a loop
+ * that makes many short async waits in a row holds it once instead of
+ * arming and clearing a timer for each wait.
+ */
+export function holdEventLoop(): () => void {
+  holdLoop();
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    releaseLoop();
+  };
+}
+
 // One timer keeps the event loop alive while any async wait is pending.
 let pendingWaits = 0;
 let keepAlive: ReturnType<typeof setInterval> | undefined;

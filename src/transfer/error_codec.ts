@@ -6,8 +6,10 @@
  */
 import {
   BrokenBarrierError,
+  BrokenExecutorError,
   CancelledError,
   ConcurrentModificationError,
+  InvalidStateError,
   QueueEmpty,
   QueueFull,
   QueueShutDown,
@@ -52,6 +54,8 @@ const knownErrors: Record<string, new (message?: string) => Error> = {
   QueueShutDown,
   CancelledError,
   ConcurrentModificationError,
+  InvalidStateError,
+  BrokenExecutorError,
 };
 
 /** Flattens a thrown value so that it survives `postMessage`. */

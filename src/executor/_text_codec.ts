@@ -1,0 +1,107 @@
+/**
+ * The executor's fast value transport: values that JSON represents exactly
+ * (finite numbers but -0, strings, booleans, null, dense arrays and plain
+ * objects of those) travel as UTF-8 text through shared memory. Anything else
+ * (undefined inside a value, NaN, bigint, Map, Date, typed arrays, shared
+ * objects, cycles) reports "not representable" and takes the message path,
+ * which keeps structured-clone semantics. Swappable for a binary codec.
+ *
+ * @module
+ */
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const MAX_DEPTH = 64;
+
+/** The value as text, or `undefined` when text would not represent it exactly. */
+export function toText(value: unknown): string | undefined {
+  if (typeof value === "number") {
+    return Number.isFinite(value) && !Object.is(value, -0)
+      ? String(value)
+      : undefined;
+  }
+  if (!exact(value, 0)) return undefined;
+  return JSON.stringify(value);
+}
+
+/** Parses text made by {@linkcode toText}. */
+export function fromText(text: string): unknown {
+  return JSON.parse(text);
+}
+
+function exact(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case "number":
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case "string":
+    case "boolean":
+      return true;
+    case "object": {
+      if (value === null) return true;
+      if (depth >= MAX_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          if (!(i in value) || !exact(value[i], depth + 1)) return false;
+        }
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key in value) {
+        if (
+          key === "__proto__" ||
+          !exact((value as Record<string, unknown>)[key], depth + 1)
+        ) return false;
+      }
+      // Symbol keys and non-enumerable properties are not cloned either.
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * Writes `text` as UTF-8 at `offset`; the caller guarantees room for
+ * `text.length * 3` bytes.
+ *
+ * @returns The number of bytes written.
+ */
+export function writeText(
+  bytes: Uint8Array,
+  offset: number,
+  text: string,
+): number {
+  const n = text.length;
+  if (n < 64) {
+    for (let i = 0; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) {
+        return encoder.encodeInto(text, bytes.subarray(offset)).written;
+      }
+      bytes[offset + i] = c;
+    }
+    return n;
+  }
+  return encoder.encodeInto(text, bytes.subarray(offset)).written;
+}
+
+/** Reads `length` bytes of UTF-8 at `offset`. */
+export function readText(
+  bytes: Uint8Array,
+  offset: number,
+  length: number,
+): string {
+  if (length < 64) {
+    let ascii = "";
+    for (let i = 0; i < length; i++) {
+      const c = bytes[offset + i];
+      if (c >= 0x80) {
+        return decoder.decode(bytes.slice(offset, offset + length));
+      }
+      ascii += String.fromCharCode(c);
+    }
+    return ascii;
+  }
+  return decoder.decode(bytes.slice(offset, offset + length));
+}

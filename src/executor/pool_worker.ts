@@ -1,0 +1,606 @@
+/**
+ * The module every `ThreadPoolExecutor` worker starts on. It loads the whole
+ * library (so that shared objects revive), runs the initializer, then takes
+ * tasks from the pool's shared task ring and writes their outcomes into its
+ * own result ring, sleeping on a futex while the ring is empty.
+ *
+ * @module
+ */
+import "../../mod.ts";
+import { runtime } from "../runtime/detect.ts";
+import type { ParentHandle } from "../runtime/types.ts";
+import { waitAsync } from "../sync/futex.ts";
+import { adoptGlobals } from "../thread/_globals.ts";
+import { loadModuleFunction } from "../thread/module_function.ts";
+import { mainThread, setCurrentThread } from "../thread/registry.ts";
+import { threadForWorker } from "../thread/thread.ts";
+import { decode, encode, type Encoded } from "../transfer/codec.ts";
+import { deserializeError, serializeError } from "../transfer/error_codec.ts";
+import {
+  compileFunction,
+  explainMissingVariable,
+} from "../transfer/function_source.ts";
+import {
+  ACTIVE,
+  C_HEAD,
+  C_MAIN_WAITING,
+  C_RESULTS,
+  C_SLEEPERS,
+  C_STOP,
+  C_TAIL,
+  C_WAKE,
+  CLAIMED_BASE,
+  DEAD,
+  F_CHUNK,
+  F_INT,
+  F_NUMBER,
+  F_OOB,
+  FREE,
+  type FromWorker,
+  type FunctionSpec,
+  INIT_FAILED,
+  type PoolInit,
+  R_CHUNK_ERROR,
+  R_ERROR,
+  R_INIT_FAILED,
+  R_INT,
+  R_NUMBER,
+  R_OK,
+  R_OOB,
+  R_UNDEFINED,
+  R_WRAP,
+  READY,
+  RECORD_INTS,
+  RESULT_BYTES,
+  RETIRED,
+  S_FLAGS,
+  S_FN,
+  S_ID,
+  S_LENGTH,
+  S_NUMBER,
+  S_OFFSET,
+  S_STATE,
+  SLOT_INTS,
+  SLOTS,
+  type ToWorker,
+  W_READ,
+  W_STATE,
+  W_TASK,
+  W_WRITER_WAITING,
+  W_WRITTEN,
+} from "./_protocol.ts";
+import { resolveBuiltin } from "./_builtin_path.ts";
+import { fromText, readText, toText, writeText } from "./_text_codec.ts";
+import { abortTask, enterTask, leaveTask } from "./task_signal.ts";
+
+type Fn = (...args: unknown[]) => unknown;
+
+const SPIN = 2000;
+/** Longest single sleep: a safety net should a wake-up ever be missed. */
+const SLEEP_SLICE = 1000;
+const parent: ParentHandle | null = runtime.parent();
+
+let ctl: Int32Array;
+let slots: Int32Array;
+let slots64: Float64Array;
+let arena: Uint8Array;
+let wctl: Int32Array;
+let ring32: Int32Array;
+let ring8: Uint8Array;
+let ring64: Float64Array;
+let index = 0;
+let written = 0;
+let taskName = "";
+
+const specs = new Map<number, FunctionSpec>();
+const functions = new Map<number, Fn>();
+const defined = new Map<number, () => void>();
+const payloads = new Map<number, Encoded>();
+const payloadArrived = new Map<number, () => void>();
+
+if (parent !== null) {
+  parent.onMessage((data) => {
+    const message = data as ToWorker;
+    switch (message?.t) {
+      case "init":
+        void start(message);
+        break;
+      case "define":
+        specs.set(message.id, message.spec);
+        defined.get(message.id)?.();
+        break;
+      case "payload":
+        payloads.set(message.id, message.args);
+        payloadArrived.get(message.id)?.();
+        break;
+      case "abort":
+        abortTask(message.id, deserializeError(message.reason));
+        break;
+    }
+  });
+}
+
+function post(message: FromWorker): void {
+  parent!.postMessage(message);
+}
+
+function bumpResults(): void {
+  Atomics.add(ctl, C_RESULTS, 1);
+  if (Atomics.load(ctl, C_MAIN_WAITING) !== 0) Atomics.notify(ctl, C_RESULTS);
+}
+
+/** An error nothing caught: fail the running task with it, then end the worker. */
+function crash(error: unknown): void {
+  const id = Atomics.load(wctl, W_TASK);
+  if (id !== 0) writeError(id, error, 0);
+  Atomics.store(wctl, W_TASK, 0);
+  Atomics.store(wctl, W_STATE, DEAD);
+  bumpResults();
+  runtime.exitThread();
+}
+
+async function start(init: PoolInit): Promise<void> {
+  adoptGlobals(init.globals);
+  ctl = new Int32Array(init.control);
+  slots = new Int32Array(init.slots);
+  slots64 = new Float64Array(init.slots);
+  arena = new Uint8Array(init.arena);
+  wctl = new Int32Array(init.worker);
+  ring32 = new Int32Array(init.results);
+  ring8 = new Uint8Array(init.results);
+  ring64 = new Float64Array(init.results);
+  index = init.index;
+  taskName = init.name;
+  for (const [id, spec] of init.functions) specs.set(id, spec);
+  const self = threadForWorker(
+    { name: init.name, daemon: false },
+    init.ident,
+    new Int32Array(new SharedArrayBuffer(4)),
+  );
+  setCurrentThread(self, mainThread());
+  runtime.onThreadExit(() => {
+    Atomics.store(wctl, W_STATE, DEAD);
+    bumpResults();
+  });
+  runtime.onUncaughtError(crash);
+  // Some test runners route a worker's uncaught errors past the process
+  // hooks; the scope's own error event still sees them first.
+  (globalThis as unknown as {
+    addEventListener?: (type: string, fn: (event: ErrorEvent) => void) => void;
+  }).addEventListener?.("error", (event) => {
+    event.preventDefault?.();
+    crash(event.error);
+  });
+  if (init.initializer !== null) {
+    try {
+      const fn = await resolve(init.initializer);
+      await fn(...(decode(init.initargs) as unknown[]));
+    } catch (error) {
+      // Reported through the result ring, which the pool reads even after
+      // the worker is gone (a message could be lost when it is terminated).
+      const serialized = serializeError(
+        explainMissingVariable(error, `The initializer of ${init.name}`),
+      );
+      let text: string;
+      try {
+        text = JSON.stringify(serialized);
+      } catch {
+        text = JSON.stringify(
+          serializeError(new Error(String(serialized.message ?? error))),
+        );
+      }
+      writeText_(0, R_INIT_FAILED, text, 0);
+      Atomics.store(wctl, W_STATE, INIT_FAILED);
+      bumpResults();
+      return;
+    }
+  }
+  Atomics.compareExchange(wctl, W_STATE, 0, ACTIVE);
+  await loop(init.idleTimeout);
+}
+
+async function loop(idleTimeout: number): Promise<void> {
+  for (;;) {
+    if (Atomics.load(ctl, C_STOP) !== 0) break;
+    const base = claim();
+    if (base < 0) {
+      if (await idle(idleTimeout)) break;
+      continue;
+    }
+    const pending = runSlot(base);
+    if (pending !== undefined) await pending;
+  }
+  leave();
+}
+
+function leave(): void {
+  parent!.close();
+  runtime.exitThread();
+}
+
+/** Waits for tasks; `true` when the worker should leave. */
+async function idle(idleTimeout: number): Promise<boolean> {
+  for (let i = 0; i < SPIN; i++) {
+    if (Atomics.load(ctl, C_TAIL) !== Atomics.load(ctl, C_HEAD)) return false;
+  }
+  const deadline = performance.now() + idleTimeout;
+  for (;;) {
+    // Ask for a wake-up call with the next task (see C_WAKE).
+    Atomics.store(ctl, C_WAKE, 0);
+    Atomics.add(ctl, C_SLEEPERS, 1);
+    let result = "not-equal";
+    try {
+      const tail = Atomics.load(ctl, C_TAIL);
+      if (
+        tail === Atomics.load(ctl, C_HEAD) && Atomics.load(ctl, C_STOP) === 0
+      ) {
+        result = await waitAsync(
+          ctl,
+          C_TAIL,
+          tail,
+          Math.min(SLEEP_SLICE, Math.max(0, deadline - performance.now())),
+        );
+      }
+    } finally {
+      Atomics.sub(ctl, C_SLEEPERS, 1);
+    }
+    // Awake: should another worker still sleep, the next task wakes it.
+    if (result !== "not-equal") Atomics.store(ctl, C_WAKE, 0);
+    if (Atomics.load(ctl, C_STOP) !== 0) return true;
+    if (Atomics.load(ctl, C_TAIL) !== Atomics.load(ctl, C_HEAD)) return false;
+    if (result !== "timed-out") return false;
+    if (
+      performance.now() >= deadline &&
+      Atomics.compareExchange(wctl, W_STATE, ACTIVE, RETIRED) === ACTIVE
+    ) {
+      bumpResults();
+      return true;
+    }
+  }
+}
+
+/** Claims the next published task; returns its slot's base index or -1. */
+function claim(): number {
+  for (;;) {
+    const head = Atomics.load(ctl, C_HEAD);
+    if (head === Atomics.load(ctl, C_TAIL)) return -1;
+    if (Atomics.compareExchange(ctl, C_HEAD, head, (head + 1) | 0) !== head) {
+      continue;
+    }
+    const base = (head & (SLOTS - 1)) * SLOT_INTS;
+    if (
+      Atomics.compareExchange(
+        slots,
+        base + S_STATE,
+        READY,
+        CLAIMED_BASE + index,
+      ) === READY
+    ) return base;
+    // The pool withdrew it (cancelled): consume the slot.
+    Atomics.store(slots, base + S_STATE, FREE);
+  }
+}
+
+/** Runs a claimed task; returns a promise only when it must be awaited. */
+function runSlot(base: number): Promise<void> | undefined {
+  const id = slots[base + S_ID];
+  const fnId = slots[base + S_FN];
+  const flags = slots[base + S_FLAGS];
+  Atomics.store(wctl, W_TASK, id);
+  if ((flags & F_INT) !== 0) {
+    const n = slots[base + S_NUMBER];
+    Atomics.store(slots, base + S_STATE, FREE);
+    const fn = functions.get(fnId);
+    if (fn === undefined) return runSlow(id, fnId, flags, String(n));
+    return run(id, fn, [n], flags);
+  }
+  if ((flags & F_NUMBER) !== 0) {
+    const n = slots64[(base + S_NUMBER) >> 1];
+    Atomics.store(slots, base + S_STATE, FREE);
+    const fn = functions.get(fnId);
+    if (fn === undefined) return runSlow(id, fnId, flags, String(n));
+    return run(id, fn, [n], flags);
+  }
+  const text = (flags & F_OOB) === 0
+    ? readText(arena, slots[base + S_OFFSET], slots[base + S_LENGTH])
+    : "";
+  Atomics.store(slots, base + S_STATE, FREE);
+  const fn = functions.get(fnId);
+  if (fn === undefined || (flags & F_OOB) !== 0) {
+    return runSlow(id, fnId, flags, text);
+  }
+  return run(id, fn, fromText(text) as unknown[], flags);
+}
+
+async function runSlow(
+  id: number,
+  fnId: number,
+  flags: number,
+  text: string,
+): Promise<void> {
+  let fn: Fn;
+  let args: unknown[];
+  try {
+    fn = await functionFor(fnId);
+    args = (flags & F_OOB) !== 0
+      ? decode(await fetchPayload(id)) as unknown[]
+      : (flags & (F_NUMBER | F_INT)) !== 0
+      ? [Number(text)]
+      : fromText(text) as unknown[];
+  } catch (error) {
+    writeError(id, error, 0);
+    finishTask();
+    return;
+  }
+  const pending = run(id, fn, args, flags);
+  if (pending !== undefined) await pending;
+}
+
+function run(
+  id: number,
+  fn: Fn,
+  args: unknown[],
+  flags: number,
+): Promise<void> | undefined {
+  enterTask(id, wctl);
+  const started = performance.now();
+  let value: unknown;
+  try {
+    value = (flags & F_CHUNK) !== 0
+      ? runChunk(fn, args[0] as unknown[])
+      : fn(...args);
+  } catch (error) {
+    if (error instanceof ChunkFailure) {
+      writeChunkError(id, error, performance.now() - started);
+    } else writeError(id, error, performance.now() - started);
+    finishTask();
+    return undefined;
+  }
+  if (
+    typeof value === "object" && value !== null &&
+    typeof (value as PromiseLike<unknown>).then === "function"
+  ) {
+    return Promise.resolve(value).then(
+      (v) => {
+        writeValue(id, v, performance.now() - started);
+        finishTask();
+      },
+      (error) => {
+        if (error instanceof ChunkFailure) {
+          writeChunkError(id, error, performance.now() - started);
+        } else writeError(id, error, performance.now() - started);
+        finishTask();
+      },
+    );
+  }
+  writeValue(id, value, performance.now() - started);
+  finishTask();
+  return undefined;
+}
+
+function finishTask(): void {
+  leaveTask();
+  Atomics.store(wctl, W_TASK, 0);
+}
+
+/** A chunk stopped at a failing item: the values before it, and the error. */
+class ChunkFailure {
+  readonly values: unknown[];
+  readonly error: unknown;
+  constructor(values: unknown[], error: unknown) {
+    this.values = values;
+    this.error = error;
+  }
+}
+
+/** Runs `fn` over a chunk of argument lists (`map` with `chunksize`). */
+function runChunk(fn: Fn, chunk: unknown[]): unknown {
+  const values: unknown[] = [];
+  for (let i = 0; i < chunk.length; i++) {
+    let value: unknown;
+    try {
+      value = fn(...(chunk[i] as unknown[]));
+    } catch (error) {
+      throw new ChunkFailure(values, error);
+    }
+    if (
+      typeof value === "object" && value !== null &&
+      typeof (value as PromiseLike<unknown>).then === "function"
+    ) {
+      return finishChunkAsync(fn, chunk, i, values, value);
+    }
+    values.push(value);
+  }
+  return values;
+}
+
+async function finishChunkAsync(
+  fn: Fn,
+  chunk: unknown[],
+  from: number,
+  values: unknown[],
+  first: unknown,
+): Promise<unknown[]> {
+  for (let i = from; i < chunk.length; i++) {
+    try {
+      values.push(
+        await (i === from ? first : fn(...(chunk[i] as unknown[]))),
+      );
+    } catch (error) {
+      throw new ChunkFailure(values, error);
+    }
+  }
+  return values;
+}
+
+async function functionFor(fnId: number): Promise<Fn> {
+  let fn = functions.get(fnId);
+  if (fn !== undefined) return fn;
+  let spec = specs.get(fnId);
+  while (spec === undefined) {
+    // The definition was posted before the task was published: it will come.
+    await new Promise<void>((arrived) => defined.set(fnId, arrived));
+    defined.delete(fnId);
+    spec = specs.get(fnId);
+  }
+  fn = await resolve(spec);
+  functions.set(fnId, fn);
+  return fn;
+}
+
+async function resolve(spec: FunctionSpec): Promise<Fn> {
+  return spec.kind === "function"
+    ? compileFunction(spec.source)
+    : spec.kind === "builtin"
+    ? resolveBuiltin(spec.path)
+    : await loadModuleFunction(spec.url, spec.exportName);
+}
+
+async function fetchPayload(id: number): Promise<Encoded> {
+  post({ t: "fetch", id });
+  let payload = payloads.get(id);
+  while (payload === undefined) {
+    await new Promise<void>((arrived) => payloadArrived.set(id, arrived));
+    payloadArrived.delete(id);
+    payload = payloads.get(id);
+  }
+  payloads.delete(id);
+  return payload;
+}
+
+// Result ring ----------------------------------------------------------------
+
+/** Reserves room for a record of up to `bytes` payload bytes; returns its position. */
+function reserve(bytes: number): number {
+  const need = RECORD_INTS * 4 + ((bytes + 7) & ~7);
+  for (;;) {
+    const read = Atomics.load(wctl, W_READ);
+    const pos = written & (RESULT_BYTES - 1);
+    const skip = pos + need > RESULT_BYTES ? RESULT_BYTES - pos : 0;
+    if (((written - read) | 0) + skip + need <= RESULT_BYTES) {
+      if (skip !== 0) {
+        ring32[(pos >> 2) + 1] = R_WRAP;
+        written = (written + skip) | 0;
+      }
+      return written & (RESULT_BYTES - 1);
+    }
+    // Full: make sure the pool drains, then wait for it.
+    Atomics.store(wctl, W_WRITER_WAITING, 1);
+    bumpResults();
+    Atomics.wait(wctl, W_READ, read, 20);
+    Atomics.store(wctl, W_WRITER_WAITING, 0);
+  }
+}
+
+function publish(
+  pos: number,
+  id: number,
+  status: number,
+  runTime: number,
+  length: number,
+): void {
+  const at = pos >> 2;
+  ring32[at] = id;
+  ring32[at + 1] = status;
+  ring32[at + 2] = Math.min(Math.round(runTime * 1000), 0x7fffffff);
+  ring32[at + 3] = length;
+  written = (written + RECORD_INTS * 4 + ((length + 7) & ~7)) | 0;
+  Atomics.store(wctl, W_WRITTEN, written);
+  bumpResults();
+}
+
+function writeText_(
+  id: number,
+  status: number,
+  text: string,
+  runTime: number,
+): void {
+  const pos = reserve(text.length * 3);
+  const length = writeText(ring8, pos + RECORD_INTS * 4, text);
+  publish(pos, id, status, runTime, length);
+}
+
+function fitsRing(text: string): boolean {
+  return text.length * 3 + 64 <= RESULT_BYTES / 4;
+}
+
+function writeValue(id: number, value: unknown, runTime: number): void {
+  if (typeof value === "number") {
+    const pos = reserve(8);
+    if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
+      ring32[(pos >> 2) + RECORD_INTS] = value;
+      publish(pos, id, R_INT, runTime, 8);
+    } else {
+      ring64[(pos >> 3) + RECORD_INTS / 2] = value;
+      publish(pos, id, R_NUMBER, runTime, 8);
+    }
+    return;
+  }
+  if (value === undefined) {
+    publish(reserve(0), id, R_UNDEFINED, runTime, 0);
+    return;
+  }
+  const text = toText(value);
+  if (text !== undefined && fitsRing(text)) {
+    writeText_(id, R_OK, text, runTime);
+    return;
+  }
+  try {
+    post({ t: "result", id, ok: true, value: encode(value, "the result") });
+  } catch (error) {
+    writeError(
+      id,
+      new TypeError(
+        `Cannot return the result of a task run by ${taskName}: it cannot be cloned`,
+        { cause: error },
+      ),
+      runTime,
+    );
+    return;
+  }
+  publish(reserve(0), id, R_OOB, runTime, 0);
+}
+
+function writeError(id: number, error: unknown, runTime: number): void {
+  const serialized = serializeError(
+    explainMissingVariable(error, "The task"),
+  );
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(serialized);
+  } catch {
+    text = undefined;
+  }
+  if (text !== undefined && fitsRing(text)) {
+    writeText_(id, R_ERROR, text, runTime);
+    return;
+  }
+  post({ t: "result", id, ok: false, error: serialized });
+  publish(reserve(0), id, R_OOB, runTime, 0);
+}
+
+function writeChunkError(
+  id: number,
+  failure: ChunkFailure,
+  runTime: number,
+): void {
+  const serialized = serializeError(
+    explainMissingVariable(failure.error, "The task"),
+  );
+  const text = toText(failure.values);
+  let whole: string | undefined;
+  try {
+    whole = text === undefined
+      ? undefined
+      : `[${text},${JSON.stringify(serialized)}]`;
+  } catch {
+    whole = undefined;
+  }
+  if (whole !== undefined && fitsRing(whole)) {
+    writeText_(id, R_CHUNK_ERROR, whole, runTime);
+    return;
+  }
+  // Rare: report the error alone, by message.
+  post({ t: "result", id, ok: false, error: serialized });
+  publish(reserve(0), id, R_OOB, runTime, 0);
+}
