@@ -977,8 +977,11 @@ class Decoder {
   }
 
   finish(): void {
-    // Keep no big buffer alive (the view would).
-    if (this.bytes.length > 1 << 20) {
+    // Keep no big private buffer alive (the view would).
+    if (
+      this.bytes.length > 1 << 20 &&
+      !(this.bytes.buffer instanceof SharedArrayBuffer)
+    ) {
       this.view = EMPTY_VIEW;
       this.lastBytes = EMPTY_BYTES;
     }
