@@ -8,7 +8,7 @@
  * another moves little more than the items' own cache lines.
  *
  * A put writes its record, then publishes it by storing the tail; a get
- * decodes its record where it is, then frees the space by storing the head. Growing
+ * copies its record out, then frees the space by storing the head. Growing
  * the ring takes both locks (putter's first), and so does `shutdown`. A side
  * that finds the other side's sleepers (their count is read after its own
  * publishing store, and sleepers re-check after counting themselves in, so
@@ -33,8 +33,13 @@ import {
   SPINS,
   WAIT,
 } from "./_queue_core.ts";
-import { decodeValueAt } from "../transfer/value_codec.ts";
-import { copy, FIFO, growableBuffer, growBuffer } from "./_stores.ts";
+import {
+  copy,
+  FIFO,
+  growableBuffer,
+  growBuffer,
+  takenBuffer,
+} from "./_stores.ts";
 
 // The header: Int32 (and Uint32) cells in 64-byte groups.
 // The putters' side:
@@ -83,9 +88,6 @@ export class FifoQueueCore extends QueueCore {
   #bytes: Uint8Array = new Uint8Array(0);
   #view: DataView = new DataView(new ArrayBuffer(0));
   #cap = -1;
-  /** The item the last successful `tryGet` decoded, or why it could not. */
-  #value: unknown = undefined;
-  #failure: { error: unknown } | undefined = undefined;
 
   private constructor(state: QueueState) {
     super(state, false, WORDS);
@@ -307,15 +309,8 @@ export class FifoQueueCore extends QueueCore {
         const view = this.#view;
         if (cap - head < 4 || view.getUint32(head, true) === MARKER) head = 0;
         const length = view.getUint32(head, true);
-        // Decoded in place (putters are not held up by the getters' lock);
-        // the head moves on even if decoding fails, which it reports after.
-        try {
-          this.#value = decodeValueAt(this.#bytes, head + 4, head + 4 + length);
-          this.#failure = undefined;
-        } catch (error) {
-          this.#value = undefined;
-          this.#failure = { error };
-        }
+        copy(this.#bytes, head + 4, length, takenBuffer(length), 0);
+        this.length = length;
         Atomics.store(u, HEAD, head + 4 + length);
         Atomics.store(h, GET_COUNT, (h[GET_COUNT] + 1) | 0);
         wake = Atomics.load(h, PUT_WAITERS) > 0;
@@ -325,15 +320,6 @@ export class FifoQueueCore extends QueueCore {
       unlock(h, G_LOCK);
       if (wake) this.#wake(P_LOCK, PUT_WAITERS, NOT_FULL);
     }
-  }
-
-  protected override takenValue(): unknown {
-    const value = this.#value;
-    const failure = this.#failure;
-    this.#value = undefined;
-    this.#failure = undefined;
-    if (failure !== undefined) throw failure.error;
-    return value;
   }
 
   // ---- waiting ----

@@ -83,7 +83,7 @@ export abstract class QueueCore {
   readonly #words: Words;
   /** Set by an attempt that returned WAIT: the futex word's value to sleep on. */
   protected seq = 0;
-  /** Set by `tryGet` on DONE: the length of the item copied to `taken.bytes`, if it was. */
+  /** Set by `tryGet` on DONE: the length of the item copied to `taken.bytes`. */
   protected length = 0;
 
   protected constructor(state: QueueState, pairs: boolean, words: Words) {
@@ -116,7 +116,7 @@ export abstract class QueueCore {
     register: boolean,
     seq: number,
   ): number;
-  /** One get attempt (as `tryPut`); on DONE `takenValue()` returns the item. */
+  /** One get attempt (as `tryPut`); on DONE the item is in `taken`. */
   protected abstract tryGet(register: boolean, seq: number): number;
   /** One join attempt (as `tryPut`): DONE when no task is unfinished. */
   protected abstract tryJoin(register: boolean, seq: number): number;
@@ -208,11 +208,8 @@ export abstract class QueueCore {
 
   // ---- get ----
 
-  /**
-   * The item the last successful `tryGet` took: decoded from `taken` (a
-   * priority queue's as `[priority, value]`), unless the engine decoded it.
-   */
-  protected takenValue(): unknown {
+  /** Decodes the item just taken; a priority queue's as `[priority, value]`. */
+  #decodeTaken(): unknown {
     const priority = taken.priority;
     const value = decodeValueAt(taken.bytes, 0, this.length);
     trimTaken();
@@ -222,7 +219,7 @@ export abstract class QueueCore {
   /** Blocks the thread until an item is taken (or throws QueueEmpty/QueueShutDown). */
   getSync(block: boolean, timeout: number): unknown {
     let outcome = this.tryGet(false, NaN);
-    if (outcome === DONE) return this.takenValue();
+    if (outcome === DONE) return this.#decodeTaken();
     if (outcome === SHUT) throw new QueueShutDown();
     if (!block || timeout <= 0) throw new QueueEmpty();
     this.spinWhileEmpty();
@@ -231,7 +228,7 @@ export abstract class QueueCore {
     for (;;) {
       const left = deadline - performance.now();
       outcome = this.tryGet(left > 0, seq);
-      if (outcome === DONE) return this.takenValue();
+      if (outcome === DONE) return this.#decodeTaken();
       if (outcome === SHUT) throw new QueueShutDown();
       if (outcome === NOT_NOW) throw new QueueEmpty();
       seq = this.seq;
@@ -250,7 +247,7 @@ export abstract class QueueCore {
     }
     if (outcome === DONE) {
       try {
-        return Promise.resolve(this.takenValue());
+        return Promise.resolve(this.#decodeTaken());
       } catch (error) {
         return Promise.reject(error);
       }
@@ -273,7 +270,7 @@ export abstract class QueueCore {
         const registered = seq;
         seq = NaN;
         const outcome = this.tryGet(left > 0, registered);
-        if (outcome === DONE) return this.takenValue();
+        if (outcome === DONE) return this.#decodeTaken();
         if (outcome === SHUT) throw new QueueShutDown();
         if (outcome === NOT_NOW) throw new QueueEmpty();
         seq = this.seq;

@@ -977,11 +977,8 @@ class Decoder {
   }
 
   finish(): void {
-    // Keep no big private buffer alive (the view would).
-    if (
-      this.bytes.length > 1 << 20 &&
-      !(this.bytes.buffer instanceof SharedArrayBuffer)
-    ) {
+    // Keep no big buffer alive (the view would).
+    if (this.bytes.length > 1 << 20) {
       this.view = EMPTY_VIEW;
       this.lastBytes = EMPTY_BYTES;
     }
