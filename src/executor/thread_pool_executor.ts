@@ -912,9 +912,9 @@ class Engine {
     const id = Atomics.load(w.control, W_TASK);
     const task = id === 0 ? undefined : this.tasks.get(id);
     if (task !== undefined && task.awaitingOob < 0) {
-      this.failed++;
       this.finish(task);
       if (!task.future.done()) {
+        this.failed++;
         task.future.setException(
           error instanceof Error ? error : new ThreadExitError(
             `The worker ${w.name} ended while it ran the task${
