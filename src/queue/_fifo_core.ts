@@ -133,6 +133,15 @@ export class FifoQueueCore extends QueueCore {
   }
 
   qsize(): number {
+    // PUT_COUNT first: getters that run between the two reads can only lower
+    // the result, so a reader outside the locks never sees more than maxsize
+    // (putters and getters move on concurrently in this two-lock ring).
+    const put = Atomics.load(this.h, PUT_COUNT);
+    return Math.max(0, (put - Atomics.load(this.h, GET_COUNT)) | 0);
+  }
+
+  /** Items held, as seen by a putter holding the putters' lock: never an underestimate. */
+  #held(): number {
     // GET_COUNT first: it never passes a PUT_COUNT read after it.
     const got = Atomics.load(this.h, GET_COUNT);
     return (Atomics.load(this.h, PUT_COUNT) - got) | 0;
@@ -366,7 +375,7 @@ export class FifoQueueCore extends QueueCore {
     const h = this.h;
     for (let i = 0; i < SPINS; i++) {
       const max = Atomics.load(h, MAXSIZE);
-      if (max <= 0 || this.qsize() < max || Atomics.load(h, SHUTDOWN) !== 0) {
+      if (max <= 0 || this.#held() < max || Atomics.load(h, SHUTDOWN) !== 0) {
         return;
       }
     }
