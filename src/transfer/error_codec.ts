@@ -38,7 +38,8 @@ export interface SerializedError {
   value?: unknown;
 }
 
-const knownErrors: Record<string, new (message?: string) => Error> = {
+/** The error classes rebuilt by name when an error crosses threads. */
+export const knownErrors: Record<string, new (message?: string) => Error> = {
   Error,
   TypeError,
   RangeError,

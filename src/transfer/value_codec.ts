@@ -32,17 +32,8 @@
  *
  * @module
  */
-import {
-  BrokenBarrierError,
-  CancelledError,
-  ConcurrentModificationError,
-  QueueEmpty,
-  QueueFull,
-  QueueShutDown,
-  ThreadStateError,
-  TimeoutError,
-} from "../errors.ts";
 import { describe } from "../wait_options.ts";
+import { knownErrors } from "./error_codec.ts";
 import { isShareable } from "./shareable.ts";
 
 /** Options of {@linkcode encodeValue}, for error messages. */
@@ -129,24 +120,6 @@ const float16 = (globalThis as Record<string, unknown>).Float16Array;
 if (typeof float16 === "function") {
   typedArrays.push(float16 as TypedArrayConstructor);
 }
-
-const errorClasses: Record<string, new (message?: string) => Error> = {
-  Error,
-  TypeError,
-  RangeError,
-  ReferenceError,
-  SyntaxError,
-  EvalError,
-  URIError,
-  ThreadStateError,
-  TimeoutError,
-  BrokenBarrierError,
-  QueueEmpty,
-  QueueFull,
-  QueueShutDown,
-  CancelledError,
-  ConcurrentModificationError,
-};
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
@@ -1241,7 +1214,7 @@ class Decoder {
     const name = this.string();
     const message = this.string();
     const stack = this.u8() === 1 ? this.string() : undefined;
-    const Ctor = Object.hasOwn(errorClasses, name) ? errorClasses[name] : Error;
+    const Ctor = Object.hasOwn(knownErrors, name) ? knownErrors[name] : Error;
     const error = aggregate
       ? new AggregateError([], message)
       : new Ctor(message);
