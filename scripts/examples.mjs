@@ -4,53 +4,28 @@
 // Exits non-zero when any example fails on any runtime.
 // Usage: node scripts/examples.mjs [deno|bun|node ...] [-- name filters]
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import {
+  buildForNode,
+  parseArgs,
+  pickFiles,
+  programCommand,
+  root,
+} from "./_runner.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const bin = (name) => join(root, "node_modules", ".bin", name);
-const argv = process.argv.slice(2);
-const split = argv.indexOf("--");
-const chosen = (split < 0 ? argv : argv.slice(0, split)).filter(Boolean);
-const filters = split < 0 ? [] : argv.slice(split + 1);
-const runtimes = chosen.length > 0 ? chosen : ["deno", "bun", "node"];
+const { runtimes, filters } = parseArgs(process.argv.slice(2));
+const examples = pickFiles(
+  "examples",
+  (file) => file.endsWith(".ts") && !file.startsWith("_"),
+  filters,
+);
 
-const examples = readdirSync(join(root, "examples"))
-  .filter((file) => file.endsWith(".ts") && !file.startsWith("_"))
-  .filter((file) =>
-    filters.length === 0 || filters.some((f) => file.includes(f))
-  )
-  .sort();
-
-const commands = {
-  deno: (file) => [bin("deno"), ["run", "-A", `examples/${file}`]],
-  bun: (file) => [bin("bun"), [`examples/${file}`]],
-  node: (file) => [
-    process.execPath,
-    [join(".node-test", "examples", file.replace(/\.ts$/, ".js"))],
-  ],
-};
-
-if (runtimes.includes("node")) {
-  console.log("$ deno run -A scripts/build_npm.ts --tests");
-  const build = spawnSync(bin("deno"), [
-    "run",
-    "-A",
-    "scripts/build_npm.ts",
-    "--tests",
-  ], {
-    cwd: root,
-    stdio: "inherit",
-  });
-  if (build.status !== 0) process.exit(1);
-}
+if (runtimes.includes("node")) buildForNode();
 
 const failures = [];
 for (const file of examples) {
   for (const name of runtimes) {
-    const [command, args] = commands[name](file);
-    console.log(`\n$ ${name === "node" ? "node" : name} ${args.join(" ")}`);
+    const [command, args] = programCommand(name, "examples", file);
+    console.log(`\n$ ${name} ${args.join(" ")}`);
     const result = spawnSync(command, args, {
       cwd: root,
       encoding: "utf8",

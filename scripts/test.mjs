@@ -4,24 +4,15 @@
 // `N passed, M failed`. Exits non-zero when any runtime fails.
 // Usage: node scripts/test.mjs [deno|bun|node ...] [-- file filters]
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { bin, parseArgs, pickFiles, root } from "./_runner.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const bin = (name) => join(root, "node_modules", ".bin", name);
-const argv = process.argv.slice(2);
-const split = argv.indexOf("--");
-const chosen = (split < 0 ? argv : argv.slice(0, split)).filter(Boolean);
-const filters = split < 0 ? [] : argv.slice(split + 1);
-const runtimes = chosen.length > 0 ? chosen : ["deno", "bun", "node"];
-
-const testFiles = readdirSync(join(root, "tests"))
-  .filter((file) => file.endsWith("_test.ts"))
-  .filter((file) =>
-    filters.length === 0 || filters.some((f) => file.includes(f))
-  )
-  .sort();
+const { runtimes, filters } = parseArgs(process.argv.slice(2));
+const testFiles = pickFiles(
+  "tests",
+  (file) => file.endsWith("_test.ts"),
+  filters,
+);
 
 function run(command, args, env = {}) {
   console.log(`\n$ ${[command, ...args].join(" ")}`);
