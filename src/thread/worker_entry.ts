@@ -26,6 +26,7 @@ import {
 } from "../runtime/worker_scope.ts";
 import {
   DIED,
+  DIRECTORY_SLOT,
   DONE,
   DONE_MESSAGE,
   EXIT_CODE,
@@ -67,6 +68,10 @@ function runThread(parent: ParentHandle, message: StartMessage): void {
     globals: message.globals,
   };
   (globalThis as unknown as Record<symbol, SelfSlot>)[SELF_SLOT] = slot;
+  if (message.directory !== undefined) {
+    (globalThis as unknown as Record<symbol, object>)[DIRECTORY_SLOT] =
+      message.directory;
+  }
   let reported = false;
   const post = (outcome: Outcome): void => {
     reported = true;
