@@ -23,7 +23,9 @@ export interface DirectoryLink {
 export type ToDirectory =
   | { t: "port"; port: DirectoryPort }
   | { t: "buffer"; id: number; buffer: SharedArrayBuffer }
-  | { t: "get"; id: number; reply: SharedArrayBuffer };
+  | { t: "get"; id: number; reply: SharedArrayBuffer }
+  /** The thread ends: nothing more comes on this port. */
+  | { t: "bye" };
 
 /** The directory's answer to a `get`. */
 export interface FromDirectory {

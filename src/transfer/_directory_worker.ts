@@ -56,6 +56,13 @@ function serve(init: DirectoryInit): never {
           if (received === undefined) break;
           read = true;
           const message = received.message as ToDirectory;
+          if (message.t === "bye") {
+            // Read no more from the ended thread's port: not every request
+            // has to go through the ports of every thread that ever ran.
+            ports.splice(i--, 1);
+            port.close();
+            break;
+          }
           if (message.t === "buffer") {
             buffers.set(message.id, message.buffer);
           } else if (message.t === "port") {
