@@ -301,3 +301,50 @@ test("An uncloneable part next to shared objects throws a TypeError and leaves t
   assert.equal(lock.locked(), true);
   assert.equal(new Int32Array(sab)[0], 3);
 });
+
+test("Fresh shared buffers from 3 producers reach 2 consumers, every one exactly once", async () => {
+  const PRODUCERS = 3;
+  const ITEMS = 300;
+  const q = new Queue<Int32Array | null>(50);
+  // One cell per item: how often it arrived with the right contents.
+  const seen = new Int32Array(new SharedArrayBuffer(4 * PRODUCERS * ITEMS));
+  const consumers = [0, 1].map(() =>
+    new Thread({
+      target: (q: Channel<Int32Array | null>, seen: Int32Array) => {
+        for (;;) {
+          const view = q.getSync();
+          if (view === null) return;
+          // Written by the producer before the put: the same memory.
+          if (view[1] === view[0] * 7) Atomics.add(seen, view[0], 1);
+          view[1] = -1; // seen by the producer's own view
+        }
+      },
+      args: [q, seen],
+    }).start()
+  );
+  const producers = Array.from({ length: PRODUCERS }, (_, p) =>
+    new Thread({
+      target: (q: Channel<Int32Array | null>, p: number, items: number) => {
+        const mine: Int32Array[] = [];
+        for (let i = 0; i < items; i++) {
+          const view = new Int32Array(new SharedArrayBuffer(8));
+          view[0] = p * items + i;
+          view[1] = view[0] * 7;
+          mine.push(view);
+          q.putSync(view);
+        }
+        return mine;
+      },
+      args: [q, p, ITEMS],
+    }).start());
+  const returned = await Promise.all(producers.map((t) => t.join()));
+  q.putSync(null);
+  q.putSync(null);
+  await Promise.all(consumers.map((t) => t.join()));
+  assert.deepEqual([...seen], new Array(PRODUCERS * ITEMS).fill(1));
+  // The producers' views came back through their return values: the
+  // consumers' writes are there.
+  for (const views of returned) {
+    for (const view of views) assert.equal(view[1], -1);
+  }
+});
