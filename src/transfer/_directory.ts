@@ -51,6 +51,7 @@ import {
   CELLS,
   type DirectoryInit,
   type DirectoryLink,
+  FAILED,
   type FromDirectory,
   NEXT_ID,
   type ToDirectory,
@@ -114,6 +115,16 @@ function startDirectory(): DirectoryLink {
   const handle = runtime.spawn(directoryUrl, {
     name: "threading-directory",
     unrefable: true,
+  });
+  handle.onError((error) => {
+    // Requests would go unanswered: make them fail instead of waiting.
+    const cells = new Int32Array(shared);
+    Atomics.store(cells, FAILED, 1);
+    runtime.writeStderr(
+      `@threading/threading: the shared-buffer directory failed: ${
+        error instanceof Error ? error.stack ?? error.message : String(error)
+      }\n`,
+    );
   });
   handle.unref();
   handle.postMessage(
@@ -224,7 +235,7 @@ export function bufferById(id: number): SharedArrayBuffer {
       continue; // a late answer to an earlier request
     }
     const left = deadline - performance.now();
-    if (left <= 0) {
+    if (left <= 0 || Atomics.load(cells!, FAILED) === 1) {
       throw new RangeError(
         `Cannot decode the value: the shared-buffer directory does not answer for buffer #${id}`,
       );

@@ -43,5 +43,7 @@ export interface DirectoryInit {
 export const BELL = 0;
 /** Cell: the last buffer id handed out. */
 export const NEXT_ID = 1;
+/** Cell: 1 once the directory's worker failed (it serves no one then). */
+export const FAILED = 2;
 /** The number of `Int32` cells of the directory. */
-export const CELLS = 2;
+export const CELLS = 3;
