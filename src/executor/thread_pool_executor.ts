@@ -9,7 +9,7 @@ import { runtime } from "../runtime/detect.ts";
 import type { WorkerHandle } from "../runtime/types.ts";
 import { holdEventLoop, waitAsync } from "../sync/futex.ts";
 import { globalsBuffer, nextIdent } from "../thread/_globals.ts";
-import { linkForNewThread } from "../transfer/_directory.ts";
+import { launchDirectory, linkForNewThread } from "../transfer/_directory.ts";
 import { ModuleFunction } from "../thread/module_function.ts";
 import { decode, encodeChecked, type Encoded } from "../transfer/codec.ts";
 import {
@@ -904,6 +904,7 @@ class Engine {
       } satisfies PoolInit,
       directory === undefined ? undefined : [directory.port],
     );
+    launchDirectory();
   }
 
   /** A worker ended: collect what it wrote, fail its task, replace it. */

@@ -12,7 +12,7 @@ import {
   type SerializedError,
 } from "../transfer/error_codec.ts";
 import { functionToSource } from "../transfer/function_source.ts";
-import { linkForNewThread } from "../transfer/_directory.ts";
+import { launchDirectory, linkForNewThread } from "../transfer/_directory.ts";
 import { waitAsync } from "../sync/futex.ts";
 import {
   describe,
@@ -425,6 +425,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       } satisfies StartMessage,
       directory === undefined ? [port2] : [port2, directory.port],
     );
+    launchDirectory();
     return this;
   }
 

@@ -91,8 +91,8 @@ function remember(id: number, buffer: SharedArrayBuffer): void {
 }
 
 /**
- * This thread's link to the directory, starting the directory on the main
- * thread when needed; `null` in a worker the library did not start.
+ * This thread's link to the directory (made on first use in the main
+ * thread); `null` in a worker the library did not start.
  */
 function connect(): DirectoryLink | null {
   if (link !== undefined) return link;
@@ -101,37 +101,57 @@ function connect(): DirectoryLink | null {
     link = given;
   } else {
     if (runtime.parent() !== null) return null;
-    link = startDirectory();
+    // The directory's worker starts later (`launchDirectory`): what this
+    // thread posts meanwhile waits on the directory's end of the channel,
+    // and goes along with it.
+    const shared = new SharedArrayBuffer(CELLS * Int32Array.BYTES_PER_ELEMENT);
+    const { port1, port2 } = new MessageChannel();
+    link = { port: port1, cells: shared };
+    unlaunched = port2;
     scope[DIRECTORY_SLOT] = link;
   }
   cells = new Int32Array(link.cells);
   return link;
 }
 
-/** Starts the directory's worker, from the main thread. */
-function startDirectory(): DirectoryLink {
-  const shared = new SharedArrayBuffer(CELLS * Int32Array.BYTES_PER_ELEMENT);
-  const { port1, port2 } = new MessageChannel();
-  const handle = runtime.spawn(directoryUrl, {
-    name: "threading-directory",
-    unrefable: true,
-  });
-  handle.onError((error) => {
-    // Requests would go unanswered: make them fail instead of waiting.
-    const cells = new Int32Array(shared);
-    Atomics.store(cells, FAILED, 1);
+/** The main thread's end of the directory's channel, until it launches. */
+let unlaunched: MessagePort | undefined;
+
+/**
+ * Starts the directory's worker if this is the main thread and it has not
+ * started yet. Call it after posting a new thread's start message (the
+ * thread then boots while this one spawns the directory): the directory must
+ * run before any other thread exists, as only the main thread can start it
+ * and the main thread may block at any time afterwards.
+ */
+export function launchDirectory(): void {
+  if (unlaunched === undefined) return;
+  const port2 = unlaunched;
+  unlaunched = undefined;
+  const shared = link!.cells;
+  // Requests would go unanswered: make them fail instead of waiting.
+  const fail = (error: unknown) => {
+    Atomics.store(new Int32Array(shared), FAILED, 1);
     runtime.writeStderr(
       `@threading/threading: the shared-buffer directory failed: ${
         error instanceof Error ? error.stack ?? error.message : String(error)
       }\n`,
     );
-  });
-  handle.unref();
-  handle.postMessage(
-    { cells: shared, port: port2 } satisfies DirectoryInit,
-    [port2],
-  );
-  return { port: port1, cells: shared };
+  };
+  try {
+    const handle = runtime.spawn(directoryUrl, {
+      name: "threading-directory",
+      unrefable: true,
+    });
+    handle.onError(fail);
+    handle.unref();
+    handle.postMessage(
+      { cells: shared, port: port2 } satisfies DirectoryInit,
+      [port2],
+    );
+  } catch (error) {
+    fail(error); // the thread that was just started must not fail for it
+  }
 }
 
 /** Adopts the link a pool worker received with its first message. */
@@ -213,6 +233,7 @@ export function bufferById(id: number): SharedArrayBuffer {
       `Cannot decode the value: shared buffer #${id} is out of reach of a worker the library did not start`,
     );
   }
+  launchDirectory(); // a buffer this (main) thread sent and dropped
   reply ??= new Int32Array(new SharedArrayBuffer(4));
   const seen = Atomics.load(reply, 0);
   own.port.postMessage(
