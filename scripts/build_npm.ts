@@ -115,7 +115,14 @@ function listTs(dir: string): string[] {
 function buildNodeTests(): void {
   const out = join(root, ".node-test");
   rmSync(out, { recursive: true, force: true });
-  const files = [...listTs("tests"), ...listTs("examples"), ...listTs("bench")];
+  // All of src too: tests that import internals reach workers by URL only
+  // (the shared-buffer directory's), which an import graph would miss.
+  const files = [
+    ...listTs("tests"),
+    ...listTs("examples"),
+    ...listTs("bench"),
+    ...listTs("src"),
+  ];
   compile(out, files, false);
   for (const file of readdirSync(out, { recursive: true, encoding: "utf8" })) {
     if (!file.endsWith(".js")) continue;

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 // The codec's own copy of the error classes (on Node, ../mod.ts is the built package).
 import { QueueEmpty } from "../src/errors.ts";
-import { toShared } from "../src/transfer/shareable.ts";
+import { registerShareable, toShared } from "../src/transfer/shareable.ts";
 import {
   decodeValue,
   decodeValueAt,
@@ -215,27 +215,93 @@ test("encodeValue() throws a TypeError naming the part that cannot be cloned", (
   );
 });
 
-test("encodeValue() refuses shared memory and shared objects with advice", () => {
-  const sab = new SharedArrayBuffer(8);
-  class Fake {
+test("encodeValue() keeps shared memory live: buffers and views over the same memory", () => {
+  const sab = new SharedArrayBuffer(16);
+  const growable = new SharedArrayBuffer(8, { maxByteLength: 64 });
+  const value = {
+    sab,
+    view: new Int32Array(sab, 4, 2),
+    again: new DataView(sab),
+    nested: [{ bytes: new Uint8Array(sab) }, growable],
+  };
+  const copy = roundTrip(value);
+  assert.ok(copy.sab instanceof SharedArrayBuffer);
+  assert.ok(copy.view instanceof Int32Array);
+  assert.equal(copy.view.byteOffset, 4);
+  assert.equal(copy.view.length, 2);
+  // One buffer, however often it appears, and the same memory as the original.
+  assert.equal(copy.view.buffer, copy.sab);
+  assert.equal(copy.again.buffer, copy.sab);
+  assert.equal(
+    (copy.nested[0] as { bytes: Uint8Array }).bytes.buffer,
+    copy.sab,
+  );
+  copy.view[0] = 7;
+  assert.equal(new Int32Array(sab)[1], 7);
+  const grown = copy.nested[1] as SharedArrayBuffer;
+  assert.equal(grown.growable, true);
+  grown.grow(32);
+  assert.equal(growable.byteLength, 32);
+  // As the whole item too, and in a second encoding (the id is reused).
+  const alone = roundTrip(new Float64Array(sab));
+  alone[1] = 2.5;
+  assert.equal(new Float64Array(sab)[1], 2.5);
+  assert.deepEqual(encodeValue(sab), encodeValue(sab));
+});
+
+test("encodeValue() sends shared objects as live objects of their class", () => {
+  const revived: unknown[] = [];
+  registerShareable("TestCounter", (data) => {
+    revived.push(data);
+    return new TestCounter((data as { cells: SharedArrayBuffer }).cells);
+  });
+  class TestCounter {
+    readonly cells: Int32Array;
+    constructor(buffer = new SharedArrayBuffer(4)) {
+      this.cells = new Int32Array(buffer);
+    }
     [toShared]() {
-      return { tag: "Fake", data: null };
+      return { tag: "TestCounter", data: { cells: this.cells.buffer } };
     }
   }
-  const fakeShared = new Fake();
-  for (
-    const [value, path] of [
-      [sab, "value"],
-      [{ view: new Int32Array(sab) }, "value.view"],
-      [[1, fakeShared], "value[1]"],
-    ] as const
-  ) {
-    assert.throws(() => encodeValue(value), (error: Error) => {
-      assert.ok(error instanceof TypeError);
-      assert.ok(error.message.includes(`${path} is a`), error.message);
-      assert.match(error.message, /through Thread args/);
-      return true;
-    });
+  const counter = new TestCounter();
+  const copy = roundTrip({ a: counter, b: [counter], c: counter.cells });
+  assert.ok(copy.a instanceof TestCounter);
+  assert.equal(copy.b[0], copy.a, "one object stays one object");
+  assert.equal(copy.c.buffer, copy.a.cells.buffer);
+  Atomics.add(copy.a.cells, 0, 5);
+  assert.equal(Atomics.load(counter.cells, 0), 5);
+  assert.equal(revived.length, 1);
+  class Unregistered {
+    [toShared]() {
+      return { tag: "NotRegisteredAnywhere", data: null };
+    }
+  }
+  assert.throws(
+    () => roundTrip({ x: new Unregistered() }),
+    /Cannot receive a shared object of type 'NotRegisteredAnywhere'/,
+  );
+});
+
+test("encodeValue() still refuses a function next to shared memory, naming it", () => {
+  const sab = new SharedArrayBuffer(8);
+  assert.throws(
+    () =>
+      encodeValue({ view: new Int32Array(sab), cb: () => 1 }, {
+        path: "item",
+        action: "put an item",
+      }),
+    /^TypeError: Cannot put an item: item\.cb is a function/,
+  );
+  const { port1, port2 } = new MessageChannel();
+  try {
+    assert.throws(
+      () => encodeValue([sab, port1]),
+      /^TypeError: Cannot encode the value: value\[1\]/,
+    );
+  } finally {
+    port1.close();
+    port2.close();
   }
 });
 

@@ -127,6 +127,10 @@ let reviving: HashTable | undefined;
  * keys come back as numbers; `1` and `"1"` are different keys, `-0` is `0`);
  * values are anything structured-cloneable and are copied in by `set` and
  * out by `get`, so changing an object after `set` does not change the map.
+ * Shared objects in values (locks, events, queues, maps, `SharedArrayBuffer`s
+ * and views over them) are not copied: `get` returns them live, over the same
+ * memory, in any thread. The process keeps each `SharedArrayBuffer` stored
+ * this way until it exits.
  *
  * Each call is atomic. Iteration is lazy, in insertion order: the `next()`
  * after any thread added or deleted a key throws

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { DirectoryLink } from "../transfer/_directory_protocol.ts";
 import type { Encoded } from "../transfer/codec.ts";
 import type { SerializedError } from "../transfer/error_codec.ts";
 
@@ -144,6 +145,8 @@ export interface PoolInit {
   functions: [number, FunctionSpec][];
   initializer: FunctionSpec | null;
   initargs: Encoded;
+  /** The worker's link to the shared-buffer directory, if it has one. */
+  directory?: DirectoryLink;
 }
 
 /** Messages from the pool to a worker. */

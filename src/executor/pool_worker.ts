@@ -15,6 +15,7 @@ import { loadModuleFunction } from "../thread/module_function.ts";
 import { mainThread, setCurrentThread } from "../thread/registry.ts";
 import { threadForWorker } from "../thread/thread.ts";
 import { decode, encode, type Encoded } from "../transfer/codec.ts";
+import { adoptDirectory } from "../transfer/_directory.ts";
 import { deserializeError, serializeError } from "../transfer/error_codec.ts";
 import {
   compileFunction,
@@ -141,6 +142,7 @@ function crash(error: unknown): void {
 
 async function start(init: PoolInit): Promise<void> {
   adoptGlobals(init.globals);
+  adoptDirectory(init.directory);
   ctl = new Int32Array(init.control);
   slots = new Int32Array(init.slots);
   slots64 = new Float64Array(init.slots);

@@ -9,6 +9,7 @@ import { runtime } from "../runtime/detect.ts";
 import type { WorkerHandle } from "../runtime/types.ts";
 import { holdEventLoop, waitAsync } from "../sync/futex.ts";
 import { globalsBuffer, nextIdent } from "../thread/_globals.ts";
+import { launchDirectory, linkForNewThread } from "../transfer/_directory.ts";
 import { ModuleFunction } from "../thread/module_function.ts";
 import { decode, encodeChecked, type Encoded } from "../transfer/codec.ts";
 import {
@@ -864,6 +865,7 @@ class Engine {
     const name = `${this.prefix}_${index}`;
     const workerBuffer = new SharedArrayBuffer(WORKER_INTS * 4);
     const results = new SharedArrayBuffer(RESULT_BYTES);
+    const directory = linkForNewThread();
     const handle = runtime.spawn(workerUrl, { name, unrefable: true });
     const w: PoolWorker = {
       index,
@@ -898,8 +900,11 @@ class Engine {
         functions: this.specs.slice(),
         initializer: this.initializer,
         initargs: this.initargs,
+        directory,
       } satisfies PoolInit,
+      directory === undefined ? undefined : [directory.port],
     );
+    launchDirectory();
   }
 
   /** A worker ended: collect what it wrote, fail its task, replace it. */

@@ -70,9 +70,15 @@ const PRIORITY_SHAPE =
 /**
  * A first-in, first-out queue that every thread sees: Python's `queue.Queue`.
  * Items are copied in (encoded once by `put`) and copied out (decoded by
- * `get`), so anything structured-cloneable can travel; shared objects such as
- * locks, queues and `SharedArrayBuffer`s cannot be items (pass them to the
- * thread in `Thread` args instead).
+ * `get`), so anything structured-cloneable can travel. Shared objects travel
+ * live, anywhere in an item or as the item itself: a `Lock` (any lock,
+ * condition, semaphore, event or barrier), a queue, a `SharedMap`, a
+ * `SharedArrayBuffer` or a typed array or `DataView` over one arrives in the
+ * getting thread as an object over the same memory, even while every other
+ * thread is blocked. (The process keeps each `SharedArrayBuffer` that went
+ * through a queue or map until it exits: send long-lived shared objects, not
+ * a fresh one per item.) Functions, symbols, ports and other things that
+ * cannot be cloned throw a `TypeError` and leave the queue unchanged.
  *
  * Every blocking method has an async form that never blocks the event loop
  * and a `*Sync` form that blocks the thread, as Python's does. Pass the queue
@@ -94,6 +100,28 @@ const PRIORITY_SHAPE =
  * thread.start();
  * assert.equal(await results.get(), 49);
  * await thread.join();
+ * ```
+ *
+ * @example Shared objects inside items
+ * ```ts
+ * import { Lock, Queue, Thread } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * type Job = { lock: Lock; counter: Int32Array };
+ * const jobs = new Queue<Job>();
+ * const worker = new Thread({
+ *   target: (q: Queue<Job>) => {
+ *     const { lock, counter } = q.getSync(); // live, not copies
+ *     lock.acquireSync();
+ *     counter[0] += 1;
+ *     lock.release();
+ *   },
+ *   args: [jobs],
+ * }).start();
+ * const counter = new Int32Array(new SharedArrayBuffer(4));
+ * jobs.putSync({ lock: new Lock(), counter });
+ * await worker.join();
+ * assert.equal(counter[0], 1);
  * ```
  */
 export class Queue<T = unknown> implements AsyncIterable<T> {

@@ -26,6 +26,9 @@ const ENCODE = { path: "item", action: PUT };
 /**
  * An unbounded first-in, first-out queue that every thread sees, without task
  * tracking or shutdown: Python's `queue.SimpleQueue`. `put` never waits.
+ * Items travel as in `Queue`: copied, except shared objects
+ * (locks, queues, maps, `SharedArrayBuffer`s and views over them), which
+ * arrive live.
  *
  * @typeParam T The type of the items.
  *

@@ -54,7 +54,20 @@ export interface StartMessage {
   fields?: EncodedValue;
   /** A `Thread` subclass: its instance's own fields that hold functions, as source. */
   fieldFunctions?: Record<string, string>;
+  /**
+   * The thread's link to the shared-buffer directory (a `DirectoryLink` of
+   * `transfer/_directory_protocol.ts`), left at {@linkcode DIRECTORY_SLOT}.
+   */
+  directory?: object;
 }
+
+/**
+ * Where a worker leaves its link to the shared-buffer directory (the
+ * `DIRECTORY_SLOT` of `transfer/_directory.ts`, by its global registry key).
+ */
+export const DIRECTORY_SLOT: unique symbol = Symbol.for(
+  "@threading/threading.directory",
+);
 
 /** What the worker posts on the result port when the target ends. */
 export type Outcome =

@@ -12,6 +12,7 @@ import {
   type SerializedError,
 } from "../transfer/error_codec.ts";
 import { functionToSource } from "../transfer/function_source.ts";
+import { launchDirectory, linkForNewThread } from "../transfer/_directory.ts";
 import { waitAsync } from "../sync/futex.ts";
 import {
   describe,
@@ -388,6 +389,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       message.fields = encodeChecked(values, "this");
       message.fieldFunctions = functions;
     }
+    const directory = linkForNewThread();
     // Nothing changes before the worker exists: a failed spawn leaves the
     // thread unstarted.
     const handle = runtime.spawn(entryUrl, {
@@ -419,9 +421,11 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
         control: control.buffer,
         port: port2,
         ident: this.#ident,
+        directory,
       } satisfies StartMessage,
-      [port2],
+      directory === undefined ? [port2] : [port2, directory.port],
     );
+    launchDirectory();
     return this;
   }
 

@@ -26,6 +26,7 @@ import {
 } from "../runtime/worker_scope.ts";
 import {
   DIED,
+  DIRECTORY_SLOT,
   DONE,
   DONE_MESSAGE,
   EXIT_CODE,
@@ -67,6 +68,11 @@ function runThread(parent: ParentHandle, message: StartMessage): void {
     globals: message.globals,
   };
   (globalThis as unknown as Record<symbol, SelfSlot>)[SELF_SLOT] = slot;
+  if (message.directory !== undefined) {
+    (globalThis as unknown as Record<symbol, object>)[DIRECTORY_SLOT] =
+      message.directory;
+    directoryPort = (message.directory as { port: DirectoryPort }).port;
+  }
   let reported = false;
   const post = (outcome: Outcome): void => {
     reported = true;
@@ -129,9 +135,20 @@ function runThread(parent: ParentHandle, message: StartMessage): void {
 let ending: Promise<void> | undefined;
 function end(slot: SelfSlot): Promise<void> {
   return ending ??= (slot.childrenEnded?.() ?? Promise.resolve()).then(
-    exitThread,
+    () => {
+      // The shared-buffer directory may stop reading this thread's port
+      // (after what the thread posted on it before).
+      directoryPort?.postMessage({ t: "bye" });
+      exitThread();
+    },
   );
 }
+
+/** The part of this thread's port to the shared-buffer directory used here. */
+interface DirectoryPort {
+  postMessage(message: unknown): void;
+}
+let directoryPort: DirectoryPort | undefined;
 
 /**
  * Calls the target with its args and returns what it returns. A plain

@@ -17,6 +17,13 @@
  *   objects, with cycles and shared references preserved. Class instances
  *   become plain objects of their own enumerable properties, as with
  *   `structuredClone`.
+ * - shared memory travels live: a `SharedArrayBuffer` (alone, or under a
+ *   typed array or `DataView`) is written as its id in the shared-buffer
+ *   directory (`_directory.ts`), to which the encoding thread posts the
+ *   buffer before the bytes are handed out; a shared object (lock, queue,
+ *   map... anything with `[toShared]()`) as its tag and data, whose buffers
+ *   go by id the same way. Decoding fetches unknown ids from the directory
+ *   synchronously and revives a view over the same memory.
  *
  * Written in plain JavaScript, this beats `JSON.stringify` + UTF-8 (and
  * `node:v8` `serialize`, which leaks memory on Deno and writes another format
@@ -26,15 +33,26 @@
  * What cannot be encoded throws a `TypeError` naming the part (`item.cb`)
  * before anything is written anywhere: functions, symbols, `WeakMap`,
  * `WeakSet`, `WeakRef`, promises, host objects such as `Blob` or
- * `MessagePort`, and shared memory — `SharedArrayBuffer`s, views over them and
- * shared objects (locks, queues, maps) hold memory that bytes cannot carry:
- * pass those to a thread through `Thread` args instead.
+ * `MessagePort` (and shared memory in a worker that the library did not
+ * start, which has no link to the directory).
  *
  * @module
  */
 import { describe } from "../wait_options.ts";
 import { knownErrors } from "./error_codec.ts";
-import { isShareable } from "./shareable.ts";
+import {
+  bufferById,
+  knownBufferId,
+  newBufferId,
+  registerBuffers,
+  sharingUnavailable,
+} from "./_directory.ts";
+import {
+  isShareable,
+  reviveShared,
+  type SharedState,
+  toShared,
+} from "./shareable.ts";
 
 /** Options of {@linkcode encodeValue}, for error messages. */
 export interface EncodeValueOptions {
@@ -90,6 +108,10 @@ const V_BOXED_NUMBER = 20;
 const V_BOXED_STRING = 21;
 const V_BOXED_BOOLEAN = 22;
 const V_BOXED_BIGINT = 23;
+/** A `SharedArrayBuffer`, by its id in the shared-buffer directory. */
+const V_SAB = 24;
+/** A shared object: its registered tag, then the data of its `[toShared]()`. */
+const V_SHARED = 25;
 
 // The first byte of a string's body: below 0x80 the length of an ASCII
 // string that follows, one byte a character; else one of these, then a u32
@@ -145,7 +167,7 @@ function toTypeError(error: Uncloneable, options: EncodeValueOptions): never {
   const path = (options.path ?? "value") + error.segments.reverse().join("");
   const action = options.action ?? "encode the value";
   const advice = error.shared
-    ? "Shared memory cannot be copied into bytes: pass SharedArrayBuffers and shared objects (locks, queues, maps) to a thread through Thread args instead"
+    ? "Start the threads that share it with Thread or ThreadPoolExecutor, or pass it to a thread through Thread args"
     : "Only structured-cloneable data can be stored";
   throw new TypeError(`Cannot ${action}: ${path} ${error.reason}. ${advice}`);
 }
@@ -190,6 +212,8 @@ class Encoder {
   seenIds: Map<object, number> | undefined = undefined;
   /** Whether a `V_REF` was written (the decoder then keeps every object). */
   wroteRef = false;
+  /** Buffers new to the directory, as `id, buffer` pairs, sent on success. */
+  fresh: (SharedArrayBuffer | number)[] = [];
 
   constructor(size: number) {
     this.bytes = new Uint8Array(size);
@@ -204,6 +228,7 @@ class Encoder {
   reset(): void {
     this.pos = 0;
     this.wroteRef = false;
+    if (this.fresh.length > 0) this.fresh = [];
     this.forget();
   }
 
@@ -409,13 +434,12 @@ class Encoder {
       return this.array(value);
     }
     if (isShareable(value)) {
-      throw new Uncloneable(
-        `is a shared object (${objectName(value)})`,
-        true,
-      );
+      if (this.ref(value)) return;
+      return this.shareable(value);
     }
     if (value instanceof SharedArrayBuffer) {
-      throw new Uncloneable("is a SharedArrayBuffer", true);
+      if (this.ref(value)) return;
+      return this.sharedBuffer(value);
     }
     if (this.ref(value)) return;
     if (value instanceof ArrayBuffer) return this.arrayBuffer(value);
@@ -454,6 +478,30 @@ class Encoder {
       );
     }
     this.plain(value as Record<string, unknown>);
+  }
+
+  /** A shared object: its tag and data, whose buffers go by id. */
+  shareable(value: object): void {
+    const unavailable = sharingUnavailable();
+    if (unavailable !== null) throw new Uncloneable(unavailable, true);
+    const state: SharedState = (value as { [toShared](): SharedState })
+      [toShared]();
+    this.u8(V_SHARED);
+    this.string(state.tag);
+    this.value(state.data);
+  }
+
+  /** A `SharedArrayBuffer`: its directory id (registered once encoding succeeds). */
+  sharedBuffer(value: SharedArrayBuffer): void {
+    const unavailable = sharingUnavailable();
+    if (unavailable !== null) throw new Uncloneable(unavailable, true);
+    let id = knownBufferId(value);
+    if (id < 0) {
+      id = newBufferId();
+      this.fresh.push(id, value);
+    }
+    this.u8(V_SAB);
+    this.varint(id);
   }
 
   /** Writes a reference when `value` was met before; returns whether it did. */
@@ -567,12 +615,6 @@ class Encoder {
   }
 
   view_(value: ArrayBufferView): void {
-    if (value.buffer instanceof SharedArrayBuffer) {
-      throw new Uncloneable(
-        `is a ${objectName(value)} over a SharedArrayBuffer`,
-        true,
-      );
-    }
     if (value instanceof DataView) {
       this.u8(V_DATAVIEW);
       this.object(value.buffer);
@@ -673,6 +715,11 @@ function encodeInto(
   try {
     e.value(value);
     if (e.wroteRef) e.bytes[0] = T_BINARY_REFS;
+    if (e.fresh.length > 0) {
+      // Before anyone can read the bytes: the directory then has them.
+      registerBuffers(e.fresh);
+      e.fresh = [];
+    }
   } catch (error) {
     if (error instanceof Uncloneable) toTypeError(error, options);
     throw error;
@@ -1140,15 +1187,15 @@ class Decoder {
         const id = this.reserve();
         const Ctor = typedArrays[this.u8()] ?? this.corrupt();
         const buffer = this.value();
-        if (!(buffer instanceof ArrayBuffer)) this.corrupt();
+        if (!isBuffer(buffer)) this.corrupt();
         const offset = this.varint();
-        const out = new Ctor(buffer, offset, this.varint());
+        const out = new Ctor(buffer as ArrayBuffer, offset, this.varint());
         return this.fillIn(id, out);
       }
       case V_DATAVIEW: {
         const id = this.reserve();
         const buffer = this.value();
-        if (!(buffer instanceof ArrayBuffer)) this.corrupt();
+        if (!isBuffer(buffer)) this.corrupt();
         const offset = this.varint();
         const out = new DataView(buffer, offset, this.varint());
         return this.fillIn(id, out);
@@ -1170,6 +1217,16 @@ class Decoder {
       case V_BOXED_BIGINT: {
         const id = this.reserve();
         return this.fillIn(id, Object(this.bigint()));
+      }
+      case V_SAB: {
+        const out = bufferById(this.varint());
+        this.keep(out);
+        return out;
+      }
+      case V_SHARED: {
+        const id = this.reserve();
+        const tag = this.string();
+        return this.fillIn(id, reviveShared({ tag, data: this.value() }));
       }
     }
     return this.corrupt();
@@ -1230,6 +1287,10 @@ class Decoder {
     this.fill(error as unknown as Record<string, unknown>, this.varint());
     return error;
   }
+}
+
+function isBuffer(value: unknown): value is ArrayBuffer | SharedArrayBuffer {
+  return value instanceof ArrayBuffer || value instanceof SharedArrayBuffer;
 }
 
 function define(target: object, key: string, value: unknown): void {
