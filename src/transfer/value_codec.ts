@@ -150,6 +150,13 @@ function toTypeError(error: Uncloneable, options: EncodeValueOptions): never {
   throw new TypeError(`Cannot ${action}: ${path} ${error.reason}. ${advice}`);
 }
 
+/** The `index`-th key `for-in` visits (for error messages). */
+function forInKey(value: object, index: number): string {
+  let i = 0;
+  for (const key in value) if (i++ === index) return key;
+  return "";
+}
+
 function describeKey(key: unknown): string {
   return typeof key === "string" ? JSON.stringify(key) : String(key);
 }
@@ -190,7 +197,7 @@ class Encoder {
   seenIds: Map<object, number> | undefined = undefined;
   /** Whether a `V_REF` was written (the decoder then keeps every object). */
   wroteRef = false;
-  /** Key/value pairs of the objects being written, below `sp`. */
+  /** Values of the objects being written, below `sp`. */
   readonly stack: unknown[] = [];
   sp = 0;
 
@@ -497,19 +504,11 @@ class Encoder {
     const stack = this.stack;
     const base = this.sp;
     let top = base;
-    try {
-      for (const key in value) {
-        this.string(key);
-        stack[top] = key;
-        stack[top + 1] = value[key];
-        top += 2;
-      }
-      this.sp = top;
-      this.objectTail(at, base, top);
-    } finally {
-      for (let i = base; i < top; i++) stack[i] = undefined;
-      this.sp = base;
+    for (const key in value) {
+      this.string(key);
+      stack[top++] = value[key];
     }
+    this.objectTail(value, at, base, top, null);
   }
 
   /** Any other object's own enumerable keys (laid out as {@linkcode literal}). */
@@ -519,20 +518,12 @@ class Encoder {
     const stack = this.stack;
     const base = this.sp;
     let top = base;
-    try {
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i];
-        this.string(key);
-        stack[top] = key;
-        stack[top + 1] = value[key];
-        top += 2;
-      }
-      this.sp = top;
-      this.objectTail(at, base, top);
-    } finally {
-      for (let i = base; i < top; i++) stack[i] = undefined;
-      this.sp = base;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      this.string(key);
+      stack[top++] = value[key];
     }
+    this.objectTail(value, at, base, top, keys);
   }
 
   /** Writes `V_OBJECT` and room for the counts; returns where they go. */
@@ -544,17 +535,41 @@ class Encoder {
     return at;
   }
 
-  /** Fills in the counts of the keys just written; writes the values at `stack[base..top)`. */
-  objectTail(at: number, base: number, top: number): void {
-    this.view.setUint32(at, (top - base) >> 1, true);
+  /**
+   * Fills in the counts of the keys just written, then writes the values
+   * read meanwhile, at `stack[base..top)` (letting go of them). `keys` names
+   * them in errors (`null`: `value`'s own `for-in` keys).
+   */
+  objectTail(
+    value: Record<string, unknown>,
+    at: number,
+    base: number,
+    top: number,
+    keys: string[] | null,
+  ): void {
+    this.view.setUint32(at, top - base, true);
     this.view.setUint32(at + 4, this.pos - at - 8, true);
     const stack = this.stack;
+    this.sp = top;
     let i = base;
     try {
-      for (; i < top; i += 2) this.value(stack[i + 1]);
+      for (; i < top; i++) {
+        const item = stack[i];
+        stack[i] = undefined;
+        this.value(item);
+      }
     } catch (error) {
-      throw within(error, keySegment(stack[i] as string));
+      const index = i - base;
+      throw within(error, keySegment(keys?.[index] ?? forInKey(value, index)));
+    } finally {
+      this.sp = base;
     }
+  }
+
+  /** Lets go of the values of objects whose writing failed. */
+  dropStack(): void {
+    this.stack.fill(undefined);
+    this.sp = 0;
   }
 
   map(value: Map<unknown, unknown>): void {
@@ -710,6 +725,7 @@ function encodeInto(
     e.value(value);
     if (e.wroteRef) e.bytes[0] = T_BINARY_REFS;
   } catch (error) {
+    e.dropStack();
     if (error instanceof Uncloneable) toTypeError(error, options);
     throw error;
   } finally {
@@ -846,6 +862,8 @@ interface Shape {
   readonly keys: string[];
   /** The encoded keys (a copy, in memory of this thread). */
   readonly bytes: Uint8Array;
+  /** The same, as little-endian 32-bit words (the last `length % 4` bytes left out). */
+  readonly words: Int32Array;
   make: ((stack: unknown[], base: number) => Record<string, unknown>) | null;
   /** Whether making `make` was tried. */
   tried: boolean;
@@ -922,6 +940,7 @@ function utf16(bytes: Uint8Array, start: number, end: number): string {
 }
 
 const EMPTY_BYTES = new Uint8Array(0);
+const EMPTY_WORDS = new Int32Array(0);
 const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 
 /**
@@ -1195,17 +1214,37 @@ class Decoder {
    */
   shape(count: number, keyBytes: number): Shape {
     const bytes = this.bytes;
+    const view = this.view;
     const start = this.pos;
+    const at = this.base + start;
     const end = start + keyBytes;
-    let hash = count;
-    for (let i = start; i < end; i++) hash = (hash * 31 + bytes[i]) | 0;
+    const whole = keyBytes >> 2;
+    // The slot: from the counts and the first and last four bytes (keys that
+    // differ elsewhere only share a slot, and take it from each other).
+    let hash = (count * 31 + keyBytes) | 0;
+    if (whole > 0) {
+      hash = (hash * 31 + view.getInt32(at, true)) | 0;
+      hash = (hash * 31 + view.getInt32(at + keyBytes - 4, true)) | 0;
+    } else {
+      for (let i = start; i < end; i++) hash = (hash * 31 + bytes[i]) | 0;
+    }
+    hash ^= hash >>> 16;
+    hash ^= hash >>> 8;
     const slot = hash & (SHAPE_SLOTS - 1);
     const known = shapes[slot];
-    if (known !== undefined && known.bytes.length === keyBytes) {
-      const expected = known.bytes;
-      let i = 0;
-      while (i < keyBytes && expected[i] === bytes[start + i]) i++;
-      if (i === keyBytes && known.keys.length === count) {
+    if (
+      known !== undefined && known.bytes.length === keyBytes &&
+      known.keys.length === count
+    ) {
+      const words = known.words;
+      let w = 0;
+      while (w < whole && view.getInt32(at + 4 * w, true) === words[w]) w++;
+      let i = 4 * w;
+      if (w === whole) {
+        const expected = known.bytes;
+        while (i < keyBytes && expected[i] === bytes[start + i]) i++;
+      }
+      if (i === keyBytes) {
         this.pos = end;
         if (!known.tried) {
           // The second time a shape is seen: a one-off costs no compilation.
@@ -1218,15 +1257,25 @@ class Decoder {
     const keys: string[] = new Array(count);
     for (let i = 0; i < count; i++) keys[i] = this.string();
     if (this.pos !== end) this.corrupt();
+    if (count > MAX_SHAPE_KEYS || keyBytes > MAX_SHAPE_BYTES) {
+      return {
+        keys,
+        bytes: EMPTY_BYTES,
+        words: EMPTY_WORDS,
+        make: null,
+        tried: true,
+      };
+    }
+    const words = new Int32Array(whole);
+    for (let w = 0; w < whole; w++) words[w] = view.getInt32(at + 4 * w, true);
     const shape: Shape = {
       keys,
       bytes: bytes.slice(start, end),
+      words,
       make: null,
       tried: false,
     };
-    if (count <= MAX_SHAPE_KEYS && keyBytes <= MAX_SHAPE_BYTES) {
-      shapes[slot] = shape;
-    }
+    shapes[slot] = shape;
     return shape;
   }
 
