@@ -14,14 +14,15 @@
  *   `RegExp`, `Map`, `Set`, `ArrayBuffer`, typed arrays and `DataView`
  *   (copied; views of one buffer still share it), errors (name, message,
  *   stack, cause, own properties), boxed primitives, arrays (holes kept) and
- *   objects, with cycles and shared references preserved. Class instances
- *   become plain objects of their own enumerable properties, as with
- *   `structuredClone`.
+ *   objects (their keys together, then their values), with cycles and shared
+ *   references preserved. Class instances become plain objects of their own
+ *   enumerable properties, as with `structuredClone`.
  *
  * Written in plain JavaScript, this beats `JSON.stringify` + UTF-8 (and
  * `node:v8` `serialize`, which leaks memory on Deno and writes another format
- * on Bun) on small items on all three runtimes; decoding keeps a small cache
- * of short strings, which repeat in object keys.
+ * on Bun) on small items on all three runtimes; decoding recognizes objects
+ * of a shape it met before by the bytes of their keys, and keeps a small cache
+ * of short strings.
  *
  * What cannot be encoded throws a `TypeError` naming the part (`item.cb`)
  * before anything is written anywhere: functions, symbols, `WeakMap`,
