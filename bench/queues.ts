@@ -10,7 +10,9 @@
  *
  * Run: `deno run -A bench/queues.ts`, `bun bench/queues.ts`, or on Node
  * `node .node-test/bench/queues.js` after
- * `deno run -A scripts/build_npm.ts --tests`.
+ * `deno run -A scripts/build_npm.ts --tests`. `BENCH_RUNS=9` sets the number
+ * of runs (default 5); `BENCH_ONLY="object 1"` keeps only the scenarios
+ * whose name contains that text.
  */
 import process from "node:process";
 import { MessageChannel, Worker } from "node:worker_threads";
@@ -29,6 +31,8 @@ const libraryUrl = runtime === "node"
 const shareableUrl = new URL(`./src/transfer/shareable${extension}`, libraryUrl)
   .href;
 const runs = Number(process.env.BENCH_RUNS ?? 5);
+// BENCH_ONLY=object runs only the scenarios whose name contains "object".
+const only = process.env.BENCH_ONLY ?? "";
 
 const toShared = Symbol.for("@threading/threading.toShared");
 
@@ -148,6 +152,7 @@ const scenarios: [string, Item, number, number][] = [
 ];
 const rows: string[][] = [];
 for (const [name, item, pairs, n] of scenarios) {
+  if (!name.includes(only)) continue;
   const producers = sides.slice(0, pairs);
   const consumers = sides.slice(2, 2 + pairs);
   const sync: number[] = [];

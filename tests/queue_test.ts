@@ -790,3 +790,30 @@ test("Queue storage stays small when items keep flowing through", () => {
     );
   }
 });
+
+test("Queues copy items of every length byte for byte", () => {
+  // Short items move through shared memory in 32-bit words and a tail of
+  // bytes, longer ones in one block: every length around the boundaries,
+  // with no two neighbouring bytes alike.
+  const lengths = Array.from({ length: 300 }, (_, i) => i);
+  const bytesOf = (length: number) =>
+    Uint8Array.from({ length }, (_, i) => (i * 7 + length) & 0xff);
+  const queues: [string, AnyQueue | SimpleQueue<unknown>][] = [
+    ...kinds.map((kind) => [kind, make[kind]()] as [string, AnyQueue]),
+    ["SimpleQueue", new SimpleQueue()],
+  ];
+  for (const [kind, q] of queues) {
+    const wrap = (value: unknown) =>
+      kind === "PriorityQueue" ? [1, value] : value;
+    // One at a time (wrapping the ring), then all at once (growing it).
+    for (const length of lengths) {
+      q.putSync(wrap(bytesOf(length)));
+      assert.deepEqual(q.getSync(), wrap(bytesOf(length)), `${kind} ${length}`);
+    }
+    for (const length of lengths) q.putSync(wrap(bytesOf(length)));
+    const order = kind === "LifoQueue" ? [...lengths].reverse() : lengths;
+    for (const length of order) {
+      assert.deepEqual(q.getSync(), wrap(bytesOf(length)), `${kind} ${length}`);
+    }
+  }
+});

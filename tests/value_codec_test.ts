@@ -363,3 +363,134 @@ test("encodeValueToScratch() and decodeValueAt() work without intermediate views
   });
   assert.throws(() => decodeValueAt(shared, 5, 5), RangeError);
 });
+
+test("decodeValue() rebuilds recurring object shapes exactly, whatever their keys", () => {
+  const keys = [
+    "plain",
+    "with space",
+    'quote"s',
+    "back\\slash",
+    "new\nline",
+    "${template}",
+    "`tick`",
+    "ü",
+    "𝄞",
+    "\ud800",
+    "",
+    "1",
+    "01",
+    "constructor",
+    "toString",
+    "x".repeat(127),
+    "y".repeat(128),
+  ];
+  // Each shape several times (it is compiled the second time it is seen).
+  for (let round = 0; round < 4; round++) {
+    for (const key of keys) {
+      const value = { [key]: round, other: [key], nested: { [key]: key } };
+      const copy = roundTrip(value);
+      assert.deepEqual(copy, value);
+      assert.deepEqual(Object.keys(copy), Object.keys(value));
+      assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+    }
+    // The same keys in other orders are other shapes, and keep their order.
+    const orders = [
+      { a: 1, b: "2", c: [3] },
+      { c: [3], a: 1, b: "2" },
+      { b: "2", c: [3], a: 1 },
+      { a: 1, b: "2" },
+      { a: 1, b: "2", c: [3], d: null },
+    ];
+    for (const value of orders) {
+      const copy = roundTrip(value);
+      assert.deepEqual(copy, value);
+      assert.deepEqual(Object.keys(copy), Object.keys(value));
+    }
+    // `__proto__` stays an own property and never sets the prototype.
+    const proto = JSON.parse('{"__proto__": {"polluted": 1}, "k": 2}');
+    const copy = roundTrip(proto) as Record<string, unknown>;
+    assert.ok(Object.hasOwn(copy, "__proto__"));
+    assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+    assert.deepEqual(Object.keys(copy), ["__proto__", "k"]);
+    assert.equal((copy as { polluted?: number }).polluted, undefined);
+    // Same shapes inside cycles (objects decoded with references).
+    const cyclic: Record<string, unknown> = { a: 1, b: "2", c: [3] };
+    cyclic.self = cyclic;
+    const back = roundTrip(cyclic);
+    assert.equal(back.self, back);
+    assert.deepEqual(Object.keys(back), ["a", "b", "c", "self"]);
+  }
+  // Many keys and many shapes (past any cache bound) still decode.
+  const wide = Object.fromEntries(
+    Array.from({ length: 300 }, (_, i) => [`k${i}`, i]),
+  );
+  assert.deepEqual(roundTrip(wide), wide);
+  for (let i = 0; i < 3000; i++) {
+    const value = { [`key${i}`]: i, [`other${i % 7}`]: -0 };
+    const copy = roundTrip(value);
+    assert.deepEqual(copy, value);
+    assert.ok(Object.is(copy[`other${i % 7}`], -0));
+  }
+});
+
+test("decodeValue() keeps numbers and strings exact in objects of one shape", () => {
+  const numbers = [
+    0,
+    -0,
+    NaN,
+    Infinity,
+    -Infinity,
+    1,
+    -1,
+    2 ** 31 - 1,
+    -(2 ** 31),
+    2 ** 31,
+    2 ** 53 + 2,
+    Number.MIN_VALUE,
+    Number.MAX_VALUE,
+    Number.EPSILON,
+    0.1,
+  ];
+  const strings = [
+    "",
+    "a",
+    "item",
+    "é",
+    "\u0000",
+    "\u007f",
+    "\u0080",
+    "\uffff",
+    "a\udc00b",
+    "\ud83d\ude00",
+    "z".repeat(15),
+    "z".repeat(16),
+    "z".repeat(127),
+    "z".repeat(128),
+    "é".repeat(200),
+  ];
+  for (let i = 0; i < numbers.length * strings.length; i++) {
+    const n = numbers[i % numbers.length];
+    const s = strings[i % strings.length];
+    const copy = roundTrip({ id: i, n, s, tags: [s, n] });
+    assert.ok(Object.is(copy.n, n), `number ${n}`);
+    assert.ok(Object.is(copy.tags[1], n));
+    assert.equal(copy.s, s);
+    assert.equal(copy.tags[0], s);
+  }
+});
+
+test("decodeValue() rejects object encodings whose key counts do not add up", () => {
+  const bytes = encodeValue({ ab: 1, cd: 2 });
+  // [T_BINARY, V_OBJECT, count u32, keyBytes u32, keys..., values...]
+  const view = new DataView(bytes.buffer);
+  for (
+    const [at, value] of [[2, 3], [2, 100], [6, 2], [6, 7], [6, 1000]]
+  ) {
+    const broken = bytes.slice();
+    new DataView(broken.buffer).setUint32(at, value, true);
+    assert.throws(() => decodeValue(broken), RangeError, `at ${at} = ${value}`);
+  }
+  assert.equal(view.getUint32(2, true), 2);
+  assert.throws(() => decodeValue(bytes.subarray(0, 9)), RangeError);
+  assert.deepEqual(decodeValue(bytes), { ab: 1, cd: 2 });
+});

@@ -38,13 +38,14 @@ import {
   FIFO,
   growableBuffer,
   growBuffer,
+  taken,
   takenBuffer,
+  ViewOf,
 } from "./_stores.ts";
 
 // The header: Int32 (and Uint32) cells in 64-byte groups.
 // The putters' side:
 const P_LOCK = 0;
-const TAIL = 1; // where the next record goes (u32)
 const KNOWN_HEAD = 2; // the putters' last view of HEAD (u32)
 const PUT_COUNT = 3; // items ever put (int32, wrapping)
 const WRAP_AT = 4; // where the last wrap-around left the end of the ring (u32)
@@ -73,6 +74,11 @@ const ALL_DONE = 66;
 // Identity:
 const MAGIC = 80;
 const KIND = 81;
+// Where the next record goes (u32): written by putters once a put, read by
+// getters that caught up with them. On a line of its own, so that a getter
+// waiting for the next item does not pull the putters' lock and counters
+// away from the putter at every read.
+const TAIL = 96;
 const HEADER_BYTES = 512;
 
 /** A length that says: the ring goes on at 0. */
@@ -88,6 +94,8 @@ export class FifoQueueCore extends QueueCore {
   #bytes: Uint8Array = new Uint8Array(0);
   #view: DataView = new DataView(new ArrayBuffer(0));
   #cap = -1;
+  /** A view over the bytes of the items put by this thread. */
+  readonly #source = new ViewOf();
 
   private constructor(state: QueueState) {
     super(state, false, WORDS);
@@ -243,7 +251,15 @@ export class FifoQueueCore extends QueueCore {
       u[WRAP_AT] = tail;
     }
     view.setUint32(at, length, true);
-    copy(source, 0, length, this.#bytes, at + 4);
+    copy(
+      source,
+      this.#source.of(source),
+      0,
+      length,
+      this.#bytes,
+      view,
+      at + 4,
+    );
     // The count first: qsize() must never see the item taken before it was put.
     Atomics.store(h, PUT_COUNT, (h[PUT_COUNT] + 1) | 0);
     Atomics.store(u, TAIL, at + need);
@@ -318,7 +334,15 @@ export class FifoQueueCore extends QueueCore {
         const view = this.#view;
         if (cap - head < 4 || view.getUint32(head, true) === MARKER) head = 0;
         const length = view.getUint32(head, true);
-        copy(this.#bytes, head + 4, length, takenBuffer(length), 0);
+        copy(
+          this.#bytes,
+          view,
+          head + 4,
+          length,
+          takenBuffer(length),
+          taken.view,
+          0,
+        );
         this.length = length;
         Atomics.store(u, HEAD, head + 4 + length);
         Atomics.store(h, GET_COUNT, (h[GET_COUNT] + 1) | 0);

@@ -41,6 +41,7 @@ import {
   SHUTDOWN,
   type Store,
   UNFINISHED,
+  ViewOf,
 } from "./_stores.ts";
 
 const WORDS = { notEmpty: NOT_EMPTY, notFull: NOT_FULL, allDone: ALL_DONE };
@@ -57,6 +58,8 @@ function waitersOf(word: number): number {
 /** One lock around a store of `kind` (`LIFO` or `PRIORITY`). */
 export class LockedQueueCore extends QueueCore {
   readonly #store: Store;
+  /** A view over the bytes of the items put by this thread. */
+  readonly #source = new ViewOf();
 
   private constructor(state: QueueState, kind: number) {
     super(state, kind === PRIORITY, WORDS);
@@ -173,7 +176,7 @@ export class LockedQueueCore extends QueueCore {
       if (max > 0 && count >= max) {
         return register ? this.#enter(PUT_WAITERS, NOT_FULL) : NOT_NOW;
       }
-      this.#store.push(bytes, length, priority, count);
+      this.#store.push(bytes, this.#source.of(bytes), length, priority, count);
       Atomics.store(h, COUNT, count + 1);
       h[UNFINISHED]++;
       if (h[GET_WAITERS] > 0) {

@@ -9,7 +9,10 @@ import {
   type SharedState,
   toShared,
 } from "../transfer/shareable.ts";
-import { encodeValueToScratch } from "../transfer/value_codec.ts";
+import {
+  encodeValueToScratch,
+  type ScratchEncoding,
+} from "../transfer/value_codec.ts";
 import {
   describe,
   validateSignal,
@@ -63,6 +66,14 @@ function kindOf(ctor: object): number {
   }
   return FIFO;
 }
+
+const PUT = "put an item in the queue";
+const ENCODE_ITEM = { path: "item", action: PUT };
+const ENCODE_PRIORITY_ITEM = { path: "item[1]", action: PUT };
+/** Where `#encode` leaves the encoding (no tuple to allocate per item). */
+const scratch: { encoding: ScratchEncoding } = {
+  encoding: { bytes: new Uint8Array(0), length: 0 },
+};
 
 const PRIORITY_SHAPE =
   "a [priority, value] pair whose priority is a number (not NaN)";
@@ -189,30 +200,27 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     return this.#core.full();
   }
 
-  #encode(
-    item: T,
-    action: string,
-  ): [bytes: Uint8Array, length: number, priority: number] {
-    let value: unknown = item;
-    let priority = 0;
-    let path = "item";
-    if (this.#kind === PRIORITY) {
-      if (
-        !Array.isArray(item) || item.length !== 2 ||
-        typeof item[0] !== "number" || Number.isNaN(item[0])
-      ) {
-        throw new TypeError(
-          `Cannot ${action} as 'item' must be ${PRIORITY_SHAPE}: received ${
-            describe(item)
-          }`,
-        );
-      }
-      priority = item[0];
-      value = item[1];
-      path = "item[1]";
+  /**
+   * Encodes an item into the codec's reused buffer; returns its priority (0
+   * unless this is a priority queue).
+   */
+  #encode(item: T, scratch: { encoding: ScratchEncoding }): number {
+    if (this.#kind !== PRIORITY) {
+      scratch.encoding = encodeValueToScratch(item, ENCODE_ITEM);
+      return 0;
     }
-    const { bytes, length } = encodeValueToScratch(value, { path, action });
-    return [bytes, length, priority];
+    if (
+      !Array.isArray(item) || item.length !== 2 ||
+      typeof item[0] !== "number" || Number.isNaN(item[0])
+    ) {
+      throw new TypeError(
+        `Cannot ${PUT} as 'item' must be ${PRIORITY_SHAPE}: received ${
+          describe(item)
+        }`,
+      );
+    }
+    scratch.encoding = encodeValueToScratch(item[1], ENCODE_PRIORITY_ITEM);
+    return item[0];
   }
 
   /**
@@ -230,9 +238,9 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * `signal.reason` when aborted.
    */
   put(item: T, options?: QueueWaitOptions): Promise<void> {
-    const action = "put an item in the queue";
-    const how = blocking(options, action);
-    const [bytes, length, priority] = this.#encode(item, action);
+    const how = blocking(options, PUT);
+    const priority = this.#encode(item, scratch);
+    const { bytes, length } = scratch.encoding;
     return this.#core.put(bytes, length, priority, how);
   }
 
@@ -246,9 +254,9 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @throws {TypeError} for an item that cannot be cloned or bad options.
    */
   putSync(item: T, options?: QueueWaitSyncOptions): void {
-    const action = "put an item in the queue";
-    const { block, timeout } = blocking(options, action);
-    const [bytes, length, priority] = this.#encode(item, action);
+    const { block, timeout } = blocking(options, PUT);
+    const priority = this.#encode(item, scratch);
+    const { bytes, length } = scratch.encoding;
     this.#core.putSync(bytes, length, priority, block, timeout);
   }
 
@@ -260,10 +268,8 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * after `shutdown()`; `TypeError` for an item that cannot be cloned.
    */
   putNowait(item: T): void {
-    const [bytes, length, priority] = this.#encode(
-      item,
-      "put an item in the queue",
-    );
+    const priority = this.#encode(item, scratch);
+    const { bytes, length } = scratch.encoding;
     this.#core.putSync(bytes, length, priority, false, 0);
   }
 

@@ -14,9 +14,9 @@
  *   `RegExp`, `Map`, `Set`, `ArrayBuffer`, typed arrays and `DataView`
  *   (copied; views of one buffer still share it), errors (name, message,
  *   stack, cause, own properties), boxed primitives, arrays (holes kept) and
- *   objects, with cycles and shared references preserved. Class instances
- *   become plain objects of their own enumerable properties, as with
- *   `structuredClone`.
+ *   objects (their keys together, then their values), with cycles and shared
+ *   references preserved. Class instances become plain objects of their own
+ *   enumerable properties, as with `structuredClone`.
  * - shared memory travels live: a `SharedArrayBuffer` (alone, or under a
  *   typed array or `DataView`) is written as its id in the shared-buffer
  *   directory (`_directory.ts`), to which the encoding thread posts the
@@ -27,8 +27,9 @@
  *
  * Written in plain JavaScript, this beats `JSON.stringify` + UTF-8 (and
  * `node:v8` `serialize`, which leaks memory on Deno and writes another format
- * on Bun) on small items on all three runtimes; decoding keeps a small cache
- * of short strings, which repeat in object keys.
+ * on Bun) on small items on all three runtimes; decoding recognizes objects
+ * of a shape it met before by the bytes of their keys, and keeps a small cache
+ * of short strings.
  *
  * What cannot be encoded throws a `TypeError` naming the part (`item.cb`)
  * before anything is written anywhere: functions, symbols, `WeakMap`,
@@ -172,6 +173,13 @@ function toTypeError(error: Uncloneable, options: EncodeValueOptions): never {
   throw new TypeError(`Cannot ${action}: ${path} ${error.reason}. ${advice}`);
 }
 
+/** The `index`-th key `for-in` visits (for error messages). */
+function forInKey(value: object, index: number): string {
+  let i = 0;
+  for (const key in value) if (i++ === index) return key;
+  return "";
+}
+
 function describeKey(key: unknown): string {
   return typeof key === "string" ? JSON.stringify(key) : String(key);
 }
@@ -214,6 +222,9 @@ class Encoder {
   wroteRef = false;
   /** Buffers new to the directory, as `id, buffer` pairs, sent on success. */
   fresh: (SharedArrayBuffer | number)[] = [];
+  /** Values of the objects being written, below `sp`. */
+  readonly stack: unknown[] = [];
+  sp = 0;
 
   constructor(size: number) {
     this.bytes = new Uint8Array(size);
@@ -227,6 +238,7 @@ class Encoder {
 
   reset(): void {
     this.pos = 0;
+    this.sp = 0;
     this.wroteRef = false;
     if (this.fresh.length > 0) this.fresh = [];
     this.forget();
@@ -530,43 +542,83 @@ class Encoder {
     }
   }
 
-  /** An object literal's own keys, by `for-in` (faster than `Object.keys`). */
+  /**
+   * An object literal's own keys, by `for-in` (faster than `Object.keys`).
+   * An object is `V_OBJECT`, its key count and its keys' byte length (u32
+   * each), its keys, then its values in the same order: the keys together, so
+   * that a decoder recognizes a shape it met before by its bytes alone.
+   */
   literal(value: Record<string, unknown>): void {
-    this.u8(V_OBJECT);
-    this.reserve(4);
-    const at = this.pos;
-    this.pos += 4;
-    let count = 0;
-    let key = "";
-    try {
-      for (key in value) {
-        this.string(key);
-        this.value(value[key]);
-        count++;
-      }
-    } catch (error) {
-      throw within(error, keySegment(key));
+    const at = this.objectHead();
+    const stack = this.stack;
+    const base = this.sp;
+    let top = base;
+    for (const key in value) {
+      this.string(key);
+      stack[top++] = value[key];
     }
-    this.view.setUint32(at, count, true);
+    this.objectTail(value, at, base, top, null);
   }
 
-  /** Any other object's own enumerable keys. */
+  /** Any other object's own enumerable keys (laid out as {@linkcode literal}). */
   plain(value: Record<string, unknown>): void {
     const keys = Object.keys(value);
-    this.u8(V_OBJECT);
-    this.reserve(4);
-    this.view.setUint32(this.pos, keys.length, true);
-    this.pos += 4;
-    let key = "";
+    const at = this.objectHead();
+    const stack = this.stack;
+    const base = this.sp;
+    let top = base;
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      this.string(key);
+      stack[top++] = value[key];
+    }
+    this.objectTail(value, at, base, top, keys);
+  }
+
+  /** Writes `V_OBJECT` and room for the counts; returns where they go. */
+  objectHead(): number {
+    this.reserve(9);
+    this.bytes[this.pos] = V_OBJECT;
+    const at = this.pos + 1;
+    this.pos = at + 8;
+    return at;
+  }
+
+  /**
+   * Fills in the counts of the keys just written, then writes the values
+   * read meanwhile, at `stack[base..top)` (letting go of them). `keys` names
+   * them in errors (`null`: `value`'s own `for-in` keys).
+   */
+  objectTail(
+    value: Record<string, unknown>,
+    at: number,
+    base: number,
+    top: number,
+    keys: string[] | null,
+  ): void {
+    this.view.setUint32(at, top - base, true);
+    this.view.setUint32(at + 4, this.pos - at - 8, true);
+    const stack = this.stack;
+    this.sp = top;
+    let i = base;
     try {
-      for (let i = 0; i < keys.length; i++) {
-        key = keys[i];
-        this.string(key);
-        this.value(value[key]);
+      for (; i < top; i++) {
+        const item = stack[i];
+        stack[i] = undefined;
+        this.value(item);
       }
     } catch (error) {
-      throw within(error, keySegment(key));
+      const index = i - base;
+      throw within(error, keySegment(keys?.[index] ?? forInKey(value, index)));
+    } finally {
+      this.sp = base;
     }
+  }
+
+  /** Lets go of the values of objects whose writing failed. */
+  dropStack(): void {
+    this.stack.fill(undefined);
+    this.sp = 0;
   }
 
   map(value: Map<unknown, unknown>): void {
@@ -721,6 +773,7 @@ function encodeInto(
       e.fresh = [];
     }
   } catch (error) {
+    e.dropStack();
     if (error instanceof Uncloneable) toTypeError(error, options);
     throw error;
   } finally {
@@ -830,15 +883,10 @@ export function encodeValueToScratch(
 // here before making a new string.
 const stringCache: (string | undefined)[] = new Array(512);
 
-// The cache slot of the last string `shortString` returned (-1: none), which
-// identifies object keys cheaply for the shape cache.
-let lastSlot = -1;
-
 function shortString(bytes: Uint8Array, start: number, length: number): string {
   let hash = length;
   for (let i = 0; i < length; i++) hash = (hash * 31 + bytes[start + i]) | 0;
   const slot = hash & 511;
-  lastSlot = slot;
   const cached = stringCache[slot];
   if (cached !== undefined && cached.length === length) {
     let i = 0;
@@ -852,16 +900,26 @@ function shortString(bytes: Uint8Array, start: number, length: number): string {
 }
 
 // Objects of a recurring shape (the same keys in the same order, as queue
-// items often are) are built by a function made for that shape, which
-// returns an object literal: much faster than adding properties one by one.
-// A shape gets its function the second time it is seen; there is a bound on
-// how many functions are ever made, and none if the runtime forbids it.
+// items often are) are recognized by the bytes of their keys, which the
+// encoding keeps together, and built by a function made for that shape,
+// which returns an object literal: much faster than reading the keys one by
+// one and adding properties one by one. A shape gets its function the second
+// time it is seen; there is a bound on how many functions are ever made, and
+// none if the runtime forbids it.
 interface Shape {
-  keys: string[];
+  readonly keys: string[];
+  /** The encoded keys (a copy, in memory of this thread). */
+  readonly bytes: Uint8Array;
+  /** The same, as little-endian 32-bit words (the last `length % 4` bytes left out). */
+  readonly words: Int32Array;
   make: ((stack: unknown[], base: number) => Record<string, unknown>) | null;
+  /** Whether making `make` was tried. */
+  tried: boolean;
 }
-const MAX_SHAPE_KEYS = 16;
-const shapes: (Shape | undefined)[] = new Array(256);
+const MAX_SHAPE_KEYS = 32;
+const MAX_SHAPE_BYTES = 1024;
+const SHAPE_SLOTS = 256;
+const shapes: (Shape | undefined)[] = new Array(SHAPE_SLOTS);
 let shapesLeft = 2048;
 
 function shapeMaker(
@@ -869,9 +927,7 @@ function shapeMaker(
 ): ((stack: unknown[], base: number) => Record<string, unknown>) | null {
   if (shapesLeft <= 0 || keys.includes("__proto__")) return null;
   shapesLeft--;
-  const fields = keys.map((key, i) =>
-    `${JSON.stringify(key)}: s[b + ${2 * i + 1}]`
-  );
+  const fields = keys.map((key, i) => `${JSON.stringify(key)}: s[b + ${i}]`);
   try {
     return new Function("s", "b", `return { ${fields.join(", ")} };`) as (
       stack: unknown[],
@@ -883,48 +939,20 @@ function shapeMaker(
   }
 }
 
-/** The object of the `count` key/value pairs at `stack[base..]`, by its shape if known. */
-function build(
-  stack: unknown[],
-  base: number,
-  count: number,
-  hash: number,
-): Record<string, unknown> {
-  if (hash !== -1) {
-    const slot = hash & 255;
-    const shape = shapes[slot];
-    if (shape !== undefined && shape.keys.length === count) {
-      let i = 0;
-      while (i < count && shape.keys[i] === stack[base + 2 * i]) i++;
-      if (i === count) {
-        if (shape.make !== null) return shape.make(stack, base);
-        shape.make = shapeMaker(shape.keys);
-        if (shape.make !== null) return shape.make(stack, base);
-      } else {
-        shapes[slot] = newShape(stack, base, count);
-      }
-    } else shapes[slot] = newShape(stack, base, count);
-  }
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i < count; i++) {
-    const key = stack[base + 2 * i] as string;
-    const value = stack[base + 2 * i + 1];
-    if (key === "__proto__") {
-      Object.defineProperty(out, key, {
-        value,
-        writable: true,
-        enumerable: true,
-        configurable: true,
-      });
-    } else out[key] = value;
-  }
-  return out;
-}
-
-function newShape(stack: unknown[], base: number, count: number): Shape {
-  const keys: string[] = [];
-  for (let i = 0; i < count; i++) keys.push(stack[base + 2 * i] as string);
-  return { keys, make: null };
+/** Sets `out[key]`, as an own data property even for `__proto__`. */
+function assign(
+  out: Record<string, unknown>,
+  key: string,
+  value: unknown,
+): void {
+  if (key === "__proto__") {
+    Object.defineProperty(out, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  } else out[key] = value;
 }
 
 function ascii(bytes: Uint8Array, start: number, length: number): string {
@@ -960,6 +988,7 @@ function utf16(bytes: Uint8Array, start: number, end: number): string {
 }
 
 const EMPTY_BYTES = new Uint8Array(0);
+const EMPTY_WORDS = new Int32Array(0);
 const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
 
 /**
@@ -1059,7 +1088,6 @@ class Decoder {
   string(): string {
     const head = this.u8();
     const start = this.pos;
-    lastSlot = -1;
     if (head < 0x80) {
       this.need(head);
       this.pos += head;
@@ -1101,17 +1129,22 @@ class Decoder {
       case V_STRING:
         return this.string();
       case V_OBJECT: {
-        this.need(4);
+        this.need(8);
         const count = this.view.getUint32(this.base + this.pos, true);
-        this.pos += 4;
+        const keyBytes = this.view.getUint32(this.base + this.pos + 4, true);
+        this.pos += 8;
+        // Every key takes at least a byte, every value too.
+        if (keyBytes > this.end - this.pos || count > keyBytes) this.corrupt();
+        const shape = this.shape(count, keyBytes);
         if (this.track) {
           // Made first: its values may refer back to it.
           const out: Record<string, unknown> = {};
           this.keep(out);
-          this.fill(out, count);
+          const keys = shape.keys;
+          for (let i = 0; i < count; i++) assign(out, keys[i], this.value());
           return out;
         }
-        return this.literal(count);
+        return this.literal(shape, count);
       }
       case V_ARRAY: {
         const length = this.varint();
@@ -1232,36 +1265,102 @@ class Decoder {
     return this.corrupt();
   }
 
-  /** An object without references back to it: pairs on a stack, then built. */
-  literal(count: number): Record<string, unknown> {
+  /**
+   * The shape of the object whose `count` keys take the next `keyBytes`
+   * bytes: one met before when its bytes are the same, else read (and
+   * remembered when small). Moves past the keys.
+   */
+  shape(count: number, keyBytes: number): Shape {
+    const bytes = this.bytes;
+    const view = this.view;
+    const start = this.pos;
+    const at = this.base + start;
+    const end = start + keyBytes;
+    const whole = keyBytes >> 2;
+    // The slot: from the counts and the first and last four bytes (keys that
+    // differ elsewhere only share a slot, and take it from each other).
+    let hash = (count * 31 + keyBytes) | 0;
+    if (whole > 0) {
+      hash = (hash * 31 + view.getInt32(at, true)) | 0;
+      hash = (hash * 31 + view.getInt32(at + keyBytes - 4, true)) | 0;
+    } else {
+      for (let i = start; i < end; i++) hash = (hash * 31 + bytes[i]) | 0;
+    }
+    hash ^= hash >>> 16;
+    hash ^= hash >>> 8;
+    const slot = hash & (SHAPE_SLOTS - 1);
+    const known = shapes[slot];
+    if (
+      known !== undefined && known.bytes.length === keyBytes &&
+      known.keys.length === count
+    ) {
+      const words = known.words;
+      let w = 0;
+      while (w < whole && view.getInt32(at + 4 * w, true) === words[w]) w++;
+      let i = 4 * w;
+      if (w === whole) {
+        const expected = known.bytes;
+        while (i < keyBytes && expected[i] === bytes[start + i]) i++;
+      }
+      if (i === keyBytes) {
+        this.pos = end;
+        if (!known.tried) {
+          // The second time a shape is seen: a one-off costs no compilation.
+          known.tried = true;
+          known.make = shapeMaker(known.keys);
+        }
+        return known;
+      }
+    }
+    const keys: string[] = new Array(count);
+    for (let i = 0; i < count; i++) keys[i] = this.string();
+    if (this.pos !== end) this.corrupt();
+    if (count > MAX_SHAPE_KEYS || keyBytes > MAX_SHAPE_BYTES) {
+      return {
+        keys,
+        bytes: EMPTY_BYTES,
+        words: EMPTY_WORDS,
+        make: null,
+        tried: true,
+      };
+    }
+    const words = new Int32Array(whole);
+    for (let w = 0; w < whole; w++) words[w] = view.getInt32(at + 4 * w, true);
+    const shape: Shape = {
+      keys,
+      bytes: bytes.slice(start, end),
+      words,
+      make: null,
+      tried: false,
+    };
+    shapes[slot] = shape;
+    return shape;
+  }
+
+  /** An object without references back to it: values on a stack, then built. */
+  literal(shape: Shape, count: number): Record<string, unknown> {
     const stack = this.stack;
     const base = this.sp;
-    this.sp = base + 2 * count;
-    let hash = count <= MAX_SHAPE_KEYS ? count : -1;
-    for (let i = 0; i < count; i++) {
-      const key = this.string();
-      if (hash !== -1) hash = lastSlot < 0 ? -1 : (hash * 31 + lastSlot) | 0;
-      stack[base + 2 * i] = key;
-      stack[base + 2 * i + 1] = this.value();
+    this.sp = base + count;
+    for (let i = 0; i < count; i++) stack[base + i] = this.value();
+    const make = shape.make;
+    let out: Record<string, unknown>;
+    if (make !== null) out = make(stack, base);
+    else {
+      out = {};
+      const keys = shape.keys;
+      for (let i = 0; i < count; i++) assign(out, keys[i], stack[base + i]);
     }
-    const out = build(stack, base, count, hash === -1 ? -1 : hash & 0x7fffffff);
-    for (let i = base; i < base + 2 * count; i++) stack[i] = undefined;
+    for (let i = base; i < base + count; i++) stack[i] = undefined;
     this.sp = base;
     return out;
   }
 
+  /** Own properties as key/value pairs (errors' extra properties). */
   fill(out: Record<string, unknown>, count: number): void {
     for (let i = 0; i < count; i++) {
       const key = this.string();
-      const value = this.value();
-      if (key === "__proto__") {
-        Object.defineProperty(out, key, {
-          value,
-          writable: true,
-          enumerable: true,
-          configurable: true,
-        });
-      } else out[key] = value;
+      assign(out, key, this.value());
     }
   }
 
