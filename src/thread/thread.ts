@@ -94,7 +94,7 @@ export interface ExceptHookArgs {
 // `Thread` object, which then describes an existing thread instead of a new one.
 let pendingSelfInit: SelfInit | undefined;
 const entryUrl = new URL(
-  `./worker_entry${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
+  `./_worker_entry.generated${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
   import.meta.url,
 );
 

@@ -8,7 +8,10 @@
  * millisecond and each async function a quarter on its first call. So this
  * module is small, imports only the protocol and the worker side of the
  * runtime adapter (and no types from elsewhere: Bun resolves type-only
- * imports too), and runs a plain function target at once. The rest loads
+ * imports too), and runs a plain function target at once. Workers start on
+ * `_worker_entry.generated.ts`, this module with those two inlined (written
+ * by `scripts/bundle_worker_entry.mjs`: run it after editing any of the
+ * three), so that they load one module, not three. The rest loads
  * when the thread needs it: `_worker_run.ts` for shared objects among the
  * args, a `moduleFunction` target or a `Thread` subclass; the codecs for a
  * return value or an error that need them; the library when the target
@@ -113,15 +116,27 @@ function runThread(parent: ParentHandle, message: StartMessage): void {
       return fail(error, value, false);
     }
   };
+  const rejected = (error: unknown) =>
+    reported ? undefined : fail(error, error, true);
   let result: unknown;
   try {
     result = runBody(message);
   } catch (error) {
-    result = Promise.reject(error);
+    void Promise.resolve(rejected(error)).then(() => end(slot));
+    return;
   }
-  void Promise.resolve(result)
-    .then(settle, (error) => reported ? undefined : fail(error, error, true))
-    .then(() => end(slot));
+  // A plain value goes out at once: the first promise job costs a fresh
+  // worker a tenth of a millisecond or more in Bun, and the owner waits.
+  const pending = isThenable(result)
+    ? Promise.resolve(result).then(settle, rejected)
+    : settle(result);
+  void (pending ?? Promise.resolve()).then(() => end(slot));
+}
+
+function isThenable(value: unknown): boolean {
+  return (typeof value === "object" && value !== null ||
+    typeof value === "function") &&
+    typeof (value as { then?: unknown }).then === "function";
 }
 
 // Like Python's process, the worker outlives its target while non-daemon
