@@ -284,14 +284,28 @@ function listen(parent: ParentHandle | null): void {
     const message = data as StartMessage;
     if (message?.type === "thread") {
       parent.close();
-      void runThread(parent, message);
+      runThread(parent, message);
     }
   });
 }
 
-// Written without async functions: each one costs a worker about a quarter
-// of a millisecond on its first call in Bun, where a bare worker starts in a
-// few.
+/** One thread's run: what the functions below share. */
+interface Run {
+  parent: ParentHandle;
+  message: StartMessage;
+  control: Int32Array;
+  slot: SelfSlot;
+  /** Whether the outcome went out. */
+  reported: boolean;
+  lastUncaught?: unknown;
+}
+
+// Written without async functions and kept small on the way from the start
+// message to a plain outcome: a fresh worker compiles each function on its
+// first call, at a cost that grows with the function's text (in Bun, where a
+// bare worker starts in a few milliseconds, a tenth of one for a function
+// like `needsCodec`; a quarter for the first call of an async function).
+// What only some threads need lives in functions of its own.
 function runThread(parent: ParentHandle, message: StartMessage): void {
   const control = new Int32Array(message.control);
   const slot: SelfSlot = {
@@ -302,73 +316,96 @@ function runThread(parent: ParentHandle, message: StartMessage): void {
     globals: message.globals,
   };
   (globalThis as unknown as Record<symbol, SelfSlot>)[SELF_SLOT] = slot;
-  let reported = false;
-  const post = (outcome: Outcome): void => {
-    reported = true;
-    message.port.postMessage(outcome);
-    Atomics.store(control, STATE, DONE);
-    Atomics.notify(control, STATE);
-    parent.postMessage(DONE_MESSAGE);
-  };
-  onThreadExit((code) => {
-    Atomics.store(control, EXIT_CODE, code);
-    if (Atomics.compareExchange(control, STATE, RUNNING, DIED) === RUNNING) {
-      Atomics.notify(control, STATE);
-    }
-  });
-  let lastUncaught: unknown;
-  onUncaughtError((error) => {
-    // Some runtimes deliver one error through two channels.
-    if (lastUncaught === error && error !== undefined) return;
-    lastUncaught = error;
-    if (reported) {
-      void lateError(message.name, error);
-    } else {
-      // Synchronously: the target may block this thread right afterwards.
-      post({ ok: false, error: briefError(error) });
-      void end(slot);
-    }
-  });
-
-  // The target's error, or what sending its return value threw.
-  const fail = (error: unknown, value: unknown, failed: boolean) =>
-    import("./_worker_failure.ts").then(({ failure }) =>
-      post(failure(error, value, failed, message.name))
-    );
-  const settle = (value: unknown): void | Promise<void> => {
-    if (reported) return;
-    if (needsCodec(value, new Set())) {
-      return import("../transfer/codec.ts").then(({ encode }) =>
-        post({ ok: true, value: encode(value, "the return value") })
-      ).catch((error) => fail(error, value, false));
-    }
-    try {
-      post({ ok: true, value: { h: false, v: value } });
-    } catch (error) {
-      return fail(error, value, false);
-    }
-  };
-  const rejected = (error: unknown) =>
-    reported ? undefined : fail(error, error, true);
+  const run: Run = { parent, message, control, slot, reported: false };
+  onThreadExit((code) => exited(run, code));
+  // Errors nobody caught arrive from the event loop only, so the hook needs
+  // to be in place once the target returns, not before.
   let result: unknown;
   try {
     result = runBody(message);
   } catch (error) {
-    void Promise.resolve(rejected(error)).then(() => end(slot));
+    onUncaughtError((error) => uncaught(run, error));
+    void Promise.resolve(rejected(run, error)).then(() => end(slot));
     return;
   }
-  // A plain value goes out at once: the first promise job costs a fresh
-  // worker a tenth of a millisecond or more in Bun, and the owner waits.
-  const pending = isThenable(result)
-    ? Promise.resolve(result).then(settle, rejected)
-    : settle(result);
-  void (pending ?? Promise.resolve()).then(() => end(slot));
+  const type = typeof result;
+  if (type === "object" || type === "function" || type === "symbol") {
+    onUncaughtError((error) => uncaught(run, error));
+    void settleLater(run, result).then(() => end(slot));
+  } else {
+    // A primitive goes out at once: even a promise job costs a fresh worker
+    // a tenth of a millisecond, and the owner waits for it.
+    post(run, { ok: true, value: { h: false, v: result } });
+    onUncaughtError((error) => uncaught(run, error));
+    void end(slot);
+  }
 }
 
-function isThenable(value: unknown): boolean {
-  return (typeof value === "object" && value !== null ||
-    typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function";
+function post(run: Run, outcome: Outcome): void {
+  run.reported = true;
+  run.message.port.postMessage(outcome);
+  Atomics.store(run.control, STATE, DONE);
+  Atomics.notify(run.control, STATE);
+  run.parent.postMessage(DONE_MESSAGE);
+}
+
+/** The thread's own code called `process.exit()`/`Deno.exit()`. */
+function exited(run: Run, code: number): void {
+  const control = run.control;
+  Atomics.store(control, EXIT_CODE, code);
+  if (Atomics.compareExchange(control, STATE, RUNNING, DIED) === RUNNING) {
+    Atomics.notify(control, STATE);
+  }
+}
+
+function uncaught(run: Run, error: unknown): void {
+  // Some runtimes deliver one error through two channels.
+  if (run.lastUncaught === error && error !== undefined) return;
+  run.lastUncaught = error;
+  if (run.reported) {
+    void lateError(run.message.name, error);
+  } else {
+    // Synchronously: the target may block this thread right afterwards.
+    post(run, { ok: false, error: briefError(error) });
+    void end(run.slot);
+  }
+}
+
+/** Reports the target's error, or what sending its return value threw. */
+function fail(
+  run: Run,
+  error: unknown,
+  value: unknown,
+  failed: boolean,
+): Promise<void> {
+  return import("./_worker_failure.ts").then(({ failure }) =>
+    post(run, failure(error, value, failed, run.message.name))
+  );
+}
+
+function rejected(run: Run, error: unknown): Promise<void> | undefined {
+  return run.reported ? undefined : fail(run, error, error, true);
+}
+
+/** Settles an object, a function or a symbol the target returned: awaits a promise, encodes shared objects. */
+function settleLater(run: Run, result: unknown): Promise<void> {
+  const settle = (value: unknown): void | Promise<void> => {
+    if (run.reported) return;
+    if (needsCodec(value, new Set())) {
+      return import("../transfer/codec.ts").then(({ encode }) =>
+        post(run, { ok: true, value: encode(value, "the return value") })
+      ).catch((error) => fail(run, error, value, false));
+    }
+    try {
+      post(run, { ok: true, value: { h: false, v: value } });
+    } catch (error) {
+      return fail(run, error, value, false);
+    }
+  };
+  const thenable = typeof (result as { then?: unknown }).then === "function";
+  return thenable
+    ? Promise.resolve(result).then(settle, (error) => rejected(run, error))
+    : Promise.resolve(settle(result));
 }
 
 // Like Python's process, the worker outlives its target while non-daemon
