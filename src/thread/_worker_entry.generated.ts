@@ -279,16 +279,6 @@ const found = findParent();
 if (found instanceof Promise) void found.then(listen);
 else listen(found);
 
-function listen(parent: ParentHandle | null): void {
-  parent?.onMessage((data) => {
-    const message = data as StartMessage;
-    if (message?.type === "thread") {
-      parent.close();
-      runThread(parent, message);
-    }
-  });
-}
-
 /** One thread's run: what the functions below share. */
 interface Run {
   parent: ParentHandle;
@@ -300,45 +290,72 @@ interface Run {
   lastUncaught?: unknown;
 }
 
-// Written without async functions and kept small on the way from the start
-// message to a plain outcome: a fresh worker compiles each function on its
+// The way from the start message to a plain outcome is one function, without
+// async functions or promises: a fresh worker compiles each function on its
 // first call, at a cost that grows with the function's text (in Bun, where a
-// bare worker starts in a few milliseconds, a tenth of one for a function
-// like `needsCodec`; a quarter for the first call of an async function).
+// bare worker starts in a few milliseconds, about a tenth of one for a
+// mid-sized function; a quarter for the first call of an async function).
 // What only some threads need lives in functions of its own.
-function runThread(parent: ParentHandle, message: StartMessage): void {
-  const control = new Int32Array(message.control);
-  const slot: SelfSlot = {
-    name: message.name,
-    ident: message.ident,
-    daemon: message.daemon,
-    control,
-    globals: message.globals,
-  };
-  (globalThis as unknown as Record<symbol, SelfSlot>)[SELF_SLOT] = slot;
-  const run: Run = { parent, message, control, slot, reported: false };
-  onThreadExit((code) => exited(run, code));
-  // Errors nobody caught arrive from the event loop only, so the hook needs
-  // to be in place once the target returns, not before.
-  let result: unknown;
-  try {
-    result = runBody(message);
-  } catch (error) {
-    onUncaughtError((error) => uncaught(run, error));
-    void Promise.resolve(rejected(run, error)).then(() => end(slot));
-    return;
-  }
-  const type = typeof result;
-  if (type === "object" || type === "function" || type === "symbol") {
-    onUncaughtError((error) => uncaught(run, error));
-    void settleLater(run, result).then(() => end(slot));
-  } else {
+function listen(parent: ParentHandle | null): void {
+  parent?.onMessage((data) => {
+    const message = data as StartMessage;
+    if (message?.type !== "thread") return;
+    parent.close();
+    const control = new Int32Array(message.control);
+    const slot: SelfSlot = {
+      name: message.name,
+      ident: message.ident,
+      daemon: message.daemon,
+      control,
+      globals: message.globals,
+    };
+    (globalThis as unknown as Record<symbol, SelfSlot>)[SELF_SLOT] = slot;
+    const run: Run = { parent, message, control, slot, reported: false };
+    onThreadExit((code) => exited(run, code));
+    const spec = message.target;
+    let result: unknown;
+    try {
+      if (
+        spec.kind === "module" || message.args.h ||
+        message.classLevels !== undefined
+      ) {
+        result = runLoaded(message);
+      } else if (spec.kind === "function") {
+        const target = new Function(`return (${spec.source});`)() as Target;
+        result = target(...message.args.v as unknown[]);
+      }
+    } catch (error) {
+      threw(run, error);
+      return;
+    }
+    const type = typeof result;
+    if (type === "object" || type === "function" || type === "symbol") {
+      settleLater(run, result);
+      return;
+    }
     // A primitive goes out at once: even a promise job costs a fresh worker
     // a tenth of a millisecond, and the owner waits for it.
     post(run, { ok: true, value: { h: false, v: result } });
+    // Errors nobody caught arrive from the event loop only, so the hook
+    // needs to be in place once the target returned, not before.
     onUncaughtError((error) => uncaught(run, error));
     void end(slot);
-  }
+  });
+}
+
+/**
+ * Runs a target that needs `_worker_run.ts`: a module function, a `Thread`
+ * subclass, or shared objects among the args.
+ */
+function runLoaded(message: StartMessage): Promise<unknown> {
+  return import("./_worker_run.ts").then(({ runThreadBody }) =>
+    runThreadBody(message)
+  );
+}
+
+function threw(run: Run, error: unknown): void {
+  onUncaughtError((error) => uncaught(run, error));
+  void Promise.resolve(rejected(run, error)).then(() => end(run.slot));
 }
 
 function post(run: Run, outcome: Outcome): void {
@@ -388,7 +405,8 @@ function rejected(run: Run, error: unknown): Promise<void> | undefined {
 }
 
 /** Settles an object, a function or a symbol the target returned: awaits a promise, encodes shared objects. */
-function settleLater(run: Run, result: unknown): Promise<void> {
+function settleLater(run: Run, result: unknown): void {
+  onUncaughtError((error) => uncaught(run, error));
   const settle = (value: unknown): void | Promise<void> => {
     if (run.reported) return;
     if (needsCodec(value, new Set())) {
@@ -403,9 +421,9 @@ function settleLater(run: Run, result: unknown): Promise<void> {
     }
   };
   const thenable = typeof (result as { then?: unknown }).then === "function";
-  return thenable
+  void (thenable
     ? Promise.resolve(result).then(settle, (error) => rejected(run, error))
-    : Promise.resolve(settle(result));
+    : Promise.resolve(settle(result))).then(() => end(run.slot));
 }
 
 // Like Python's process, the worker outlives its target while non-daemon
@@ -415,26 +433,6 @@ function end(slot: SelfSlot): Promise<void> {
   return ending ??= (slot.childrenEnded?.() ?? Promise.resolve()).then(
     exitThread,
   );
-}
-
-/**
- * Calls the target with its args and returns what it returns. A plain
- * function target with plain args runs at once; anything else goes through
- * `_worker_run.ts`, loaded for it.
- */
-function runBody(message: StartMessage): unknown {
-  const spec = message.target;
-  if (
-    spec.kind === "module" || message.args.h ||
-    message.classLevels !== undefined
-  ) {
-    return import("./_worker_run.ts").then(({ runThreadBody }) =>
-      runThreadBody(message)
-    );
-  }
-  if (spec.kind === "none") return undefined;
-  const target = new Function(`return (${spec.source});`)() as Target;
-  return target(...message.args.v as unknown[]);
 }
 
 async function lateError(name: string, error: unknown): Promise<void> {

@@ -286,8 +286,9 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       this.#daemon = daemon ?? false;
       return;
     }
-    this.#encodedArgs = args.length === 0
-      ? { h: false, v: [] }
+    // Primitives need neither the codec's walk nor its clone check.
+    this.#encodedArgs = args.every(isPrimitive)
+      ? { h: false, v: [...args] }
       : encodeChecked(args, "args");
     // An empty name gets the default, as in Python.
     this.#name = givenName || defaultName(target);
@@ -576,6 +577,12 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       reportUnhandled(this.#outcome.error, this);
     }
   }
+}
+
+function isPrimitive(value: unknown): boolean {
+  const type = typeof value;
+  return value === null || type === "number" || type === "string" ||
+    type === "boolean" || type === "undefined" || type === "bigint";
 }
 
 function readOutcome<T>(
