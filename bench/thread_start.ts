@@ -5,15 +5,21 @@
  * 1. start + join of a trivial target, median over many iterations
  *    (Thread and raw worker interleaved, so that both see the same noise);
  * 2. a counting loop of 200,000,000 increments split over 2 Threads, over 2
- *    raw workers, and run by 1 Thread.
+ *    raw workers, and run by 1 Thread; the three variants run in every
+ *    round in a rotating order, and the ratios are medians of the ratios
+ *    within each round (the load of a shared machine drifts between rounds).
  *
+ * It prints the load average before and after: figures taken under load
+ * say so.
  * Run: `deno run -A bench/thread_start.ts`, `bun bench/thread_start.ts`,
  * `node .node-test/bench/thread_start.js` (after
  * `deno run -A scripts/build_npm.ts --tests`). Options: `--iterations N`
- * (start + join, default 100), `--rounds N` (counting, default 9).
+ * (start + join, default 100), `--rounds N` (counting, default 15),
+ * `--increments N` (counting, default 200,000,000).
  */
 import { Worker as NodeWorker } from "node:worker_threads";
 import process from "node:process";
+import { availableParallelism, loadavg } from "node:os";
 import { Thread } from "../mod.ts";
 
 const runtime = process.versions.deno !== undefined
@@ -30,7 +36,7 @@ function option(name: string, fallback: number): number {
 }
 
 const iterations = option("iterations", 100);
-const rounds = option("rounds", 9);
+const rounds = option("rounds", 15);
 const total = option("increments", 200_000_000);
 
 /** Runs `source(...args)` in a bare worker and resolves with its result. */
@@ -90,6 +96,8 @@ function count(nMax: number): number {
 }
 const countSource = count.toString();
 
+const loadBefore = loadavg()[0];
+
 // 1. start + join of a trivial target.
 for (let i = 0; i < 5; i++) {
   await viaThread(add, [1, 2]);
@@ -128,12 +136,17 @@ const countings: [number[], () => Promise<unknown>][] = [
   ],
   [oneThread, () => viaThread(count, [total])],
 ];
+const speedRatios: number[] = [];
+const speedups: number[] = [];
 for (let round = 0; round < rounds; round++) {
   // Rotate the order so that no variant always runs first.
   for (let i = 0; i < countings.length; i++) {
     const [times, run] = countings[(round + i) % countings.length];
     times.push(await time(run));
   }
+  const last = (times: number[]) => times[times.length - 1];
+  speedRatios.push(last(twoRaw) / last(twoThreads));
+  speedups.push(last(oneThread) / last(twoThreads));
 }
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;
@@ -141,9 +154,13 @@ const rawName = runtime === "node"
   ? "node:worker_threads Worker"
   : "web Worker";
 const startRatio = median(threadTimes) / median(rawTimes);
-const countRatio = median(twoRaw) / median(twoThreads);
+const countRatio = median(speedRatios);
 console.log(
-  `thread_start on ${runtime} ${process.versions[runtime]} (medians)`,
+  `thread_start on ${runtime} ${
+    process.versions[runtime]
+  } (medians; load average ${loadBefore.toFixed(1)} before, ${
+    loadavg()[0].toFixed(1)
+  } after, on ${availableParallelism()} cores)`,
 );
 console.log("");
 console.log(`| start + join, ${iterations} iterations | median |`);
@@ -160,10 +177,12 @@ console.log(`| 2 Threads | ${ms(median(twoThreads))} |`);
 console.log(`| 2 raw workers | ${ms(median(twoRaw))} |`);
 console.log(`| 1 Thread | ${ms(median(oneThread))} |`);
 console.log(
-  `| speed of 2 Threads vs 2 raw workers | ${countRatio.toFixed(2)}x |`,
+  `| speed of 2 Threads vs 2 raw workers (median of rounds) | ${
+    countRatio.toFixed(2)
+  }x |`,
 );
 console.log(
-  `| speed-up of 2 Threads over 1 | ${
-    (median(oneThread) / median(twoThreads)).toFixed(2)
+  `| speed-up of 2 Threads over 1 (median of rounds) | ${
+    median(speedups).toFixed(2)
   }x |`,
 );

@@ -20,6 +20,7 @@ import {
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeBundle } from "./bundle_worker_entry.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const tsc = join(root, "node_modules", ".bin", "tsc");
@@ -144,6 +145,10 @@ function buildNodeTests(): void {
   );
 }
 
+// The worker entry's one-module copy must match its sources before it ships.
+if (writeBundle()) {
+  console.log("regenerated src/thread/_worker_entry.generated.ts");
+}
 buildPackage();
 if (process.argv.includes("--tests")) buildNodeTests();
 console.log(`built ${packageDir} (${denoJson.name}@${denoJson.version})`);

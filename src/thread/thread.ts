@@ -95,7 +95,7 @@ export interface ExceptHookArgs {
 // `Thread` object, which then describes an existing thread instead of a new one.
 let pendingSelfInit: SelfInit | undefined;
 const entryUrl = new URL(
-  `./worker_entry${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
+  `./_worker_entry.generated${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
   import.meta.url,
 );
 
@@ -287,8 +287,9 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       this.#daemon = daemon ?? false;
       return;
     }
-    this.#encodedArgs = args.length === 0
-      ? { h: false, v: [] }
+    // Primitives need neither the codec's walk nor its clone check.
+    this.#encodedArgs = args.every(isPrimitive)
+      ? { h: false, v: [...args] }
       : encodeChecked(args, "args");
     // An empty name gets the default, as in Python.
     this.#name = givenName || defaultName(target);
@@ -580,6 +581,12 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       reportUnhandled(this.#outcome.error, this);
     }
   }
+}
+
+function isPrimitive(value: unknown): boolean {
+  const type = typeof value;
+  return value === null || type === "number" || type === "string" ||
+    type === "boolean" || type === "undefined" || type === "bigint";
 }
 
 function readOutcome<T>(

@@ -8,7 +8,10 @@
  * millisecond and each async function a quarter on its first call. So this
  * module is small, imports only the protocol and the worker side of the
  * runtime adapter (and no types from elsewhere: Bun resolves type-only
- * imports too), and runs a plain function target at once. The rest loads
+ * imports too), and runs a plain function target at once. Workers start on
+ * `_worker_entry.generated.ts`, this module with those two inlined (written
+ * by `scripts/bundle_worker_entry.mjs`: run it after editing any of the
+ * three), so that they load one module, not three. The rest loads
  * when the thread needs it: `_worker_run.ts` for shared objects among the
  * args, a `moduleFunction` target or a `Thread` subclass; the codecs for a
  * return value or an error that need them; the library when the target
@@ -45,89 +48,156 @@ const found = findParent();
 if (found instanceof Promise) void found.then(listen);
 else listen(found);
 
+/** One thread's run: what the functions below share. */
+interface Run {
+  parent: ParentHandle;
+  message: StartMessage;
+  control: Int32Array;
+  slot: SelfSlot;
+  /** Whether the outcome went out. */
+  reported: boolean;
+  lastUncaught?: unknown;
+}
+
+// The way from the start message to a plain outcome is one function, without
+// async functions or promises: a fresh worker compiles each function on its
+// first call, at a cost that grows with the function's text (in Bun, where a
+// bare worker starts in a few milliseconds, about a tenth of one for a
+// mid-sized function; a quarter for the first call of an async function).
+// What only some threads need lives in functions of its own.
 function listen(parent: ParentHandle | null): void {
   parent?.onMessage((data) => {
     const message = data as StartMessage;
-    if (message?.type === "thread") {
-      parent.close();
-      void runThread(parent, message);
+    if (message?.type !== "thread") return;
+    parent.close();
+    const control = new Int32Array(message.control);
+    const slot: SelfSlot = {
+      name: message.name,
+      ident: message.ident,
+      daemon: message.daemon,
+      control,
+      globals: message.globals,
+    };
+    (globalThis as unknown as Record<symbol, SelfSlot>)[SELF_SLOT] = slot;
+    if (message.directory !== undefined) {
+      (globalThis as unknown as Record<symbol, object>)[DIRECTORY_SLOT] =
+        message.directory;
+      directoryPort = (message.directory as { port: DirectoryPort }).port;
     }
+    const run: Run = { parent, message, control, slot, reported: false };
+    onThreadExit((code) => exited(run, code));
+    const spec = message.target;
+    let result: unknown;
+    try {
+      if (
+        spec.kind === "module" || message.args.h ||
+        message.classLevels !== undefined
+      ) {
+        result = runLoaded(message);
+      } else if (spec.kind === "function") {
+        const target = new Function(`return (${spec.source});`)() as Target;
+        result = target(...message.args.v as unknown[]);
+      }
+    } catch (error) {
+      threw(run, error);
+      return;
+    }
+    const type = typeof result;
+    if (type === "object" || type === "function" || type === "symbol") {
+      settleLater(run, result);
+      return;
+    }
+    // A primitive goes out at once: even a promise job costs a fresh worker
+    // a tenth of a millisecond, and the owner waits for it.
+    post(run, { ok: true, value: { h: false, v: result } });
+    // Errors nobody caught arrive from the event loop only, so the hook
+    // needs to be in place once the target returned, not before.
+    onUncaughtError((error) => uncaught(run, error));
+    void end(slot);
   });
 }
 
-// Written without async functions: each one costs a worker about a quarter
-// of a millisecond on its first call in Bun, where a bare worker starts in a
-// few.
-function runThread(parent: ParentHandle, message: StartMessage): void {
-  const control = new Int32Array(message.control);
-  const slot: SelfSlot = {
-    name: message.name,
-    ident: message.ident,
-    daemon: message.daemon,
-    control,
-    globals: message.globals,
-  };
-  (globalThis as unknown as Record<symbol, SelfSlot>)[SELF_SLOT] = slot;
-  if (message.directory !== undefined) {
-    (globalThis as unknown as Record<symbol, object>)[DIRECTORY_SLOT] =
-      message.directory;
-    directoryPort = (message.directory as { port: DirectoryPort }).port;
-  }
-  let reported = false;
-  const post = (outcome: Outcome): void => {
-    reported = true;
-    message.port.postMessage(outcome);
-    Atomics.store(control, STATE, DONE);
-    Atomics.notify(control, STATE);
-    parent.postMessage(DONE_MESSAGE);
-  };
-  onThreadExit((code) => {
-    Atomics.store(control, EXIT_CODE, code);
-    if (Atomics.compareExchange(control, STATE, RUNNING, DIED) === RUNNING) {
-      Atomics.notify(control, STATE);
-    }
-  });
-  let lastUncaught: unknown;
-  onUncaughtError((error) => {
-    // Some runtimes deliver one error through two channels.
-    if (lastUncaught === error && error !== undefined) return;
-    lastUncaught = error;
-    if (reported) {
-      void lateError(message.name, error);
-    } else {
-      // Synchronously: the target may block this thread right afterwards.
-      post({ ok: false, error: briefError(error) });
-      void end(slot);
-    }
-  });
+/**
+ * Runs a target that needs `_worker_run.ts`: a module function, a `Thread`
+ * subclass, or shared objects among the args.
+ */
+function runLoaded(message: StartMessage): Promise<unknown> {
+  return import("./_worker_run.ts").then(({ runThreadBody }) =>
+    runThreadBody(message)
+  );
+}
 
-  // The target's error, or what sending its return value threw.
-  const fail = (error: unknown, value: unknown, failed: boolean) =>
-    import("./_worker_failure.ts").then(({ failure }) =>
-      post(failure(error, value, failed, message.name))
-    );
+function threw(run: Run, error: unknown): void {
+  onUncaughtError((error) => uncaught(run, error));
+  void Promise.resolve(rejected(run, error)).then(() => end(run.slot));
+}
+
+function post(run: Run, outcome: Outcome): void {
+  run.reported = true;
+  run.message.port.postMessage(outcome);
+  Atomics.store(run.control, STATE, DONE);
+  Atomics.notify(run.control, STATE);
+  run.parent.postMessage(DONE_MESSAGE);
+}
+
+/** The thread's own code called `process.exit()`/`Deno.exit()`. */
+function exited(run: Run, code: number): void {
+  const control = run.control;
+  Atomics.store(control, EXIT_CODE, code);
+  if (Atomics.compareExchange(control, STATE, RUNNING, DIED) === RUNNING) {
+    Atomics.notify(control, STATE);
+  }
+}
+
+function uncaught(run: Run, error: unknown): void {
+  // Some runtimes deliver one error through two channels.
+  if (run.lastUncaught === error && error !== undefined) return;
+  run.lastUncaught = error;
+  if (run.reported) {
+    void lateError(run.message.name, error);
+  } else {
+    // Synchronously: the target may block this thread right afterwards.
+    post(run, { ok: false, error: briefError(error) });
+    void end(run.slot);
+  }
+}
+
+/** Reports the target's error, or what sending its return value threw. */
+function fail(
+  run: Run,
+  error: unknown,
+  value: unknown,
+  failed: boolean,
+): Promise<void> {
+  return import("./_worker_failure.ts").then(({ failure }) =>
+    post(run, failure(error, value, failed, run.message.name))
+  );
+}
+
+function rejected(run: Run, error: unknown): Promise<void> | undefined {
+  return run.reported ? undefined : fail(run, error, error, true);
+}
+
+/** Settles an object, a function or a symbol the target returned: awaits a promise, encodes shared objects. */
+function settleLater(run: Run, result: unknown): void {
+  onUncaughtError((error) => uncaught(run, error));
   const settle = (value: unknown): void | Promise<void> => {
-    if (reported) return;
+    if (run.reported) return;
     if (needsCodec(value, new Set())) {
       return import("../transfer/codec.ts").then(({ encode }) =>
-        post({ ok: true, value: encode(value, "the return value") })
-      ).catch((error) => fail(error, value, false));
+        post(run, { ok: true, value: encode(value, "the return value") })
+      ).catch((error) => fail(run, error, value, false));
     }
     try {
-      post({ ok: true, value: { h: false, v: value } });
+      post(run, { ok: true, value: { h: false, v: value } });
     } catch (error) {
-      return fail(error, value, false);
+      return fail(run, error, value, false);
     }
   };
-  let result: unknown;
-  try {
-    result = runBody(message);
-  } catch (error) {
-    result = Promise.reject(error);
-  }
-  void Promise.resolve(result)
-    .then(settle, (error) => reported ? undefined : fail(error, error, true))
-    .then(() => end(slot));
+  const thenable = typeof (result as { then?: unknown }).then === "function";
+  void (thenable
+    ? Promise.resolve(result).then(settle, (error) => rejected(run, error))
+    : Promise.resolve(settle(result))).then(() => end(run.slot));
 }
 
 // Like Python's process, the worker outlives its target while non-daemon
@@ -149,26 +219,6 @@ interface DirectoryPort {
   postMessage(message: unknown): void;
 }
 let directoryPort: DirectoryPort | undefined;
-
-/**
- * Calls the target with its args and returns what it returns. A plain
- * function target with plain args runs at once; anything else goes through
- * `_worker_run.ts`, loaded for it.
- */
-function runBody(message: StartMessage): unknown {
-  const spec = message.target;
-  if (
-    spec.kind === "module" || message.args.h ||
-    message.classLevels !== undefined
-  ) {
-    return import("./_worker_run.ts").then(({ runThreadBody }) =>
-      runThreadBody(message)
-    );
-  }
-  if (spec.kind === "none") return undefined;
-  const target = new Function(`return (${spec.source});`)() as Target;
-  return target(...message.args.v as unknown[]);
-}
 
 async function lateError(name: string, error: unknown): Promise<void> {
   const { formatThrown } = await import("./thread.ts");

@@ -19,6 +19,19 @@ export function functionToSource(fn: unknown, what: string): string {
       `Cannot use ${what} as it must be a function: received ${describe(fn)}`,
     );
   }
+  // A function's text never changes: check and convert it once, not on every
+  // thread or task that runs it (the check compiles the text).
+  let expression = sources.get(fn);
+  if (expression === undefined) {
+    expression = checkedExpression(fn, what);
+    sources.set(fn, expression);
+  }
+  return expression;
+}
+
+const sources = new WeakMap<object, string>();
+
+function checkedExpression(fn: object, what: string): string {
   const source = Function.prototype.toString.call(fn);
   if (/\{\s*\[native code\]\s*\}\s*$/.test(source)) {
     throw new TypeError(
