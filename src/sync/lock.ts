@@ -16,6 +16,7 @@ import {
   acquireTimeout,
   optionsSignal,
 } from "./acquire_options.ts";
+import { getIdent } from "../thread/registry.ts";
 import { formatId, newObjectId } from "./_deadline.ts";
 import {
   acquireRestore,
@@ -28,6 +29,7 @@ import {
   runHolding,
 } from "./_lockable.ts";
 import {
+  HOLDER,
   isLocked,
   lockAsyncSlow,
   lockSyncSlow,
@@ -120,7 +122,7 @@ export class Lock {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (tryLock(this.#cells)) return Promise.resolve(true);
     if (timeout === 0) return Promise.resolve(false);
-    return lockAsyncSlow(this.#cells, timeout, signal);
+    return lockAsyncSlow(this.#cells, timeout, signal, "Lock");
   }
 
   /**
@@ -147,12 +149,15 @@ export class Lock {
     const cells = this.#cells;
     if (options === undefined) {
       // The fast path, written out: one compare-and-swap.
-      return Atomics.compareExchange(cells, STATE, 0, 1) === 0 ||
-        lockSyncSlow(cells, Infinity);
+      if (Atomics.compareExchange(cells, STATE, 0, 1) !== 0) {
+        return lockSyncSlow(cells, Infinity, "Lock");
+      }
+      cells[HOLDER] = getIdent();
+      return true;
     }
     const timeout = acquireTimeout(options, "acquire lock");
     if (tryLock(cells)) return true;
-    return timeout !== 0 && lockSyncSlow(cells, timeout);
+    return timeout !== 0 && lockSyncSlow(cells, timeout, "Lock");
   }
 
   /**
@@ -192,9 +197,12 @@ export class Lock {
    * ```
    */
   release(): void {
-    // The fast path, written out: one exchange that finds 1 (locked, nobody waits).
-    const previous = Atomics.exchange(this.#cells, STATE, 0);
-    if (previous !== 1 && !unlocked(this.#cells, previous)) {
+    // The fast path, written out: one exchange that finds 1 (locked, nobody
+    // waits), after clearing the holder (see _mutex.ts).
+    const cells = this.#cells;
+    cells[HOLDER] = 0;
+    const previous = Atomics.exchange(cells, STATE, 0);
+    if (previous !== 1 && !unlocked(cells, previous)) {
       throw new ThreadStateError(
         "Cannot release an unlocked lock: acquire it first",
       );
@@ -344,7 +352,7 @@ export class Lock {
    * @ignore
    */
   [acquireRestoreSync](_saved: number): void {
-    if (!tryLock(this.#cells)) lockSyncSlow(this.#cells, Infinity);
+    if (!tryLock(this.#cells)) lockSyncSlow(this.#cells, Infinity, "Lock");
   }
 
   /**
@@ -354,7 +362,7 @@ export class Lock {
    */
   async [acquireRestore](_saved: number): Promise<void> {
     if (!tryLock(this.#cells)) {
-      await lockAsyncSlow(this.#cells, Infinity, undefined);
+      await lockAsyncSlow(this.#cells, Infinity, undefined, "Lock");
     }
   }
 }

@@ -29,6 +29,7 @@ import {
   runHolding,
 } from "./_lockable.ts";
 import {
+  HOLDER,
   isLocked,
   lockAsyncSlow,
   lockSyncSlow,
@@ -40,12 +41,12 @@ import {
 // OWNER and COUNT change only in the owning thread, between taking and
 // releasing the mutex, whose atomic operations order them for the next
 // owner: plain reads and writes suffice (aligned 32-bit accesses never tear).
-/** The ident of the owning thread, 0 when free. */
-const OWNER = MUTEX_WORDS;
+/** The ident of the owning thread, 0 when free: the mutex's holder. */
+const OWNER = HOLDER;
 /** How many times the owner acquired it. */
-const COUNT = MUTEX_WORDS + 1;
-const ID = MUTEX_WORDS + 2;
-const WORDS = MUTEX_WORDS + 3;
+const COUNT = MUTEX_WORDS;
+const ID = MUTEX_WORDS + 1;
+const WORDS = MUTEX_WORDS + 2;
 const TAG = "threading.RLock";
 const MAX_COUNT = 0x7fffffff;
 
@@ -127,7 +128,13 @@ export class RLock {
       return Promise.resolve(true);
     }
     if (timeout === 0) return Promise.resolve(false);
-    return lockAsyncSlow(cells, timeout, signal, () => this.#own(cells, me, 1));
+    return lockAsyncSlow(
+      cells,
+      timeout,
+      signal,
+      "RLock",
+      () => this.#own(cells, me, 1),
+    );
   }
 
   /**
@@ -157,7 +164,10 @@ export class RLock {
     const cells = this.#cells;
     const me = getIdent();
     if (cells[OWNER] === me) return this.#reenter(cells);
-    if (!tryLock(cells) && (timeout === 0 || !lockSyncSlow(cells, timeout))) {
+    if (
+      !tryLock(cells) &&
+      (timeout === 0 || !lockSyncSlow(cells, timeout, "RLock"))
+    ) {
       return false;
     }
     this.#own(cells, me, 1);
@@ -369,7 +379,7 @@ export class RLock {
    */
   [acquireRestoreSync](saved: number): void {
     const cells = this.#cells;
-    if (!tryLock(cells)) lockSyncSlow(cells, Infinity);
+    if (!tryLock(cells)) lockSyncSlow(cells, Infinity, "RLock");
     this.#own(cells, getIdent(), saved);
   }
 
@@ -387,6 +397,7 @@ export class RLock {
         cells,
         Infinity,
         undefined,
+        "RLock",
         () => this.#own(cells, me, saved),
       );
     }

@@ -28,8 +28,11 @@ import {
   DIED,
   DONE,
   DONE_MESSAGE,
+  ENDED,
   EXIT_CODE,
+  FAILED,
   type Outcome,
+  recordFate,
   RUNNING,
   SELF_SLOT,
   type SelfSlot,
@@ -70,6 +73,8 @@ function runThread(parent: ParentHandle, message: StartMessage): void {
   let reported = false;
   const post = (outcome: Outcome): void => {
     reported = true;
+    // For lock waiters: a lock this thread still holds has lost its holder.
+    recordFate(message.globals, message.ident, outcome.ok ? ENDED : FAILED);
     message.port.postMessage(outcome);
     Atomics.store(control, STATE, DONE);
     Atomics.notify(control, STATE);
@@ -78,6 +83,7 @@ function runThread(parent: ParentHandle, message: StartMessage): void {
   onThreadExit((code) => {
     Atomics.store(control, EXIT_CODE, code);
     if (Atomics.compareExchange(control, STATE, RUNNING, DIED) === RUNNING) {
+      recordFate(message.globals, message.ident, FAILED);
       Atomics.notify(control, STATE);
     }
   });
