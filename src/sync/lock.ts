@@ -57,6 +57,12 @@ let adopting: Int32Array | undefined;
  * the thread. `using _ = lock.lockSync()` and `using _ = await lock.lock()`
  * hold it until the end of the block, like Python's `with lock:`.
  *
+ * When the thread holding it fails — its target throws, it calls
+ * `process.exit()`/`Deno.exit()`, crashes or is terminated — the lock stays
+ * held, and its waiters throw {@linkcode OwnerDiedError} (within about
+ * 100 ms) instead of waiting for ever. A holder whose target returned
+ * normally does not count: any thread may still release the lock.
+ *
  * @example Usage
  * ```ts
  * import { Lock, Thread } from "@threading/threading";
@@ -104,6 +110,9 @@ export class Lock {
    * @throws {TypeError} at once for options of the wrong type.
    * @throws {RangeError} at once for a negative or `NaN` timeout.
    * @throws The signal's reason when it aborts (the lock is then not held).
+   * @throws {OwnerDiedError} while waiting, when the thread that holds it
+   * failed (its target threw, it exited, crashed or was
+   * terminated) while holding the lock.
    *
    * @example Usage
    * ```ts
@@ -133,6 +142,9 @@ export class Lock {
    * @returns `true` once acquired; `false` when the timeout passed first.
    * @throws {TypeError} for options of the wrong type.
    * @throws {RangeError} for a negative or `NaN` timeout.
+   * @throws {OwnerDiedError} while waiting, when the thread that holds it
+   * failed (its target threw, it exited, crashed or was
+   * terminated) while holding the lock.
    *
    * @example Usage
    * ```ts
@@ -233,6 +245,9 @@ export class Lock {
    *
    * @throws {TimeoutError} when the timeout passed before the lock was acquired.
    * @throws {TypeError} / {RangeError} at once for bad options.
+   * @throws {OwnerDiedError} while waiting, when the thread that holds it
+   * failed (its target threw, it exited, crashed or was
+   * terminated) while holding the lock.
    *
    * @example Usage
    * ```ts
@@ -260,6 +275,9 @@ export class Lock {
    *
    * @throws {TimeoutError} when the timeout passed before the lock was acquired.
    * @throws {TypeError} / {RangeError} for bad options.
+   * @throws {OwnerDiedError} while waiting, when the thread that holds it
+   * failed (its target threw, it exited, crashed or was
+   * terminated) while holding the lock.
    *
    * @example Usage
    * ```ts

@@ -62,6 +62,10 @@ let adopting: Int32Array | undefined;
  * async functions running in the same thread share it, so an `RLock` does not
  * keep two async tasks of one thread apart — use a {@linkcode Lock} for that.
  *
+ * When its owner thread ends while holding it (in any way: only the owner
+ * can release it), its waiters throw {@linkcode OwnerDiedError} (within about
+ * 100 ms) instead of waiting for ever.
+ *
  * @example Usage
  * ```ts
  * import { RLock } from "@threading/threading";
@@ -103,6 +107,8 @@ export class RLock {
    * @returns `true` once acquired; `false` when the timeout passed first.
    * @throws {TypeError} / {RangeError} at once for bad options.
    * @throws The signal's reason when it aborts (the lock is then not held).
+   * @throws {OwnerDiedError} while waiting, when the thread that holds it
+   * ended while holding the lock.
    *
    * @example Usage
    * ```ts
@@ -144,6 +150,8 @@ export class RLock {
    * @param options `timeout` in ms (`0` tries once), or `blocking: false`.
    * @returns `true` once acquired; `false` when the timeout passed first.
    * @throws {TypeError} / {RangeError} for bad options.
+   * @throws {OwnerDiedError} while waiting, when the thread that holds it
+   * ended while holding the lock.
    *
    * @example Usage
    * ```ts
@@ -251,6 +259,8 @@ export class RLock {
    *
    * @throws {TimeoutError} when the timeout passed before the lock was acquired.
    * @throws {TypeError} / {RangeError} at once for bad options.
+   * @throws {OwnerDiedError} while waiting, when the thread that holds it
+   * ended while holding the lock.
    *
    * @example Usage
    * ```ts
@@ -278,6 +288,8 @@ export class RLock {
    *
    * @throws {TimeoutError} when the timeout passed before the lock was acquired.
    * @throws {TypeError} / {RangeError} for bad options.
+   * @throws {OwnerDiedError} while waiting, when the thread that holds it
+   * ended while holding the lock.
    *
    * @example Usage
    * ```ts
