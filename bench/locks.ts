@@ -64,9 +64,9 @@ async function contended(
   perThread: number,
 ): Promise<[number, number, number]> {
   const lock = new Lock();
-  // [round, finished, counter]; the floor's mutex word has a buffer of its
-  // own, as our Lock has.
-  const state = new Int32Array(new SharedArrayBuffer(12));
+  // [round, finished, counter, ready]; the floor's mutex word has a buffer
+  // of its own, as our Lock has.
+  const state = new Int32Array(new SharedArrayBuffer(16));
   const mutex = new Int32Array(new SharedArrayBuffer(4));
   const rounds = 2 + 2 * ROUNDS; // the first two warm up
   const workers = Array.from({ length: threads }, () =>
@@ -87,6 +87,8 @@ async function contended(
         const floorUnlock = (cells: Int32Array) => {
           if (Atomics.exchange(cells, 0, 0) === 2) Atomics.notify(cells, 0, 1);
         };
+        Atomics.add(state, 3, 1);
+        Atomics.notify(state, 3);
         for (let round = 0; round < rounds; round++) {
           while (Atomics.load(state, 0) < round) {
             Atomics.wait(state, 0, Atomics.load(state, 0));
@@ -110,6 +112,11 @@ async function contended(
       },
       args: [lock, mutex, state, rounds, perThread],
     }).start());
+  // Blocks only once every thread runs its target: Deno's workers sometimes
+  // never got going while the main thread blocked right after start().
+  for (let ready; (ready = Atomics.load(state, 3)) < threads;) {
+    await Atomics.waitAsync(state, 3, ready, 1000).value;
+  }
   const samples: [number[], number[]] = [[], []];
   for (let round = 0; round < rounds; round++) {
     const start = performance.now();
