@@ -90,8 +90,11 @@ async function contended(
         Atomics.add(state, 3, 1);
         Atomics.notify(state, 3);
         for (let round = 0; round < rounds; round++) {
-          while (Atomics.load(state, 0) < round) {
-            Atomics.wait(state, 0, Atomics.load(state, 0));
+          // Waits on the value it compared: loading it again for the wait
+          // could see the new round, posted and notified in between, and
+          // sleep for ever.
+          for (let seen; (seen = Atomics.load(state, 0)) < round;) {
+            Atomics.wait(state, 0, seen);
           }
           if (round % 2 !== (round >> 1) % 2) {
             for (let i = 0; i < n; i++) {
@@ -112,8 +115,7 @@ async function contended(
       },
       args: [lock, mutex, state, rounds, perThread],
     }).start());
-  // Blocks only once every thread runs its target: Deno's workers sometimes
-  // never got going while the main thread blocked right after start().
+  // Blocks only once every thread runs its target.
   for (let ready; (ready = Atomics.load(state, 3)) < threads;) {
     await Atomics.waitAsync(state, 3, ready, 1000).value;
   }
