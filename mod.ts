@@ -22,6 +22,7 @@ export {
   CancelledError,
   ConcurrentModificationError,
   InvalidStateError,
+  OwnerDiedError,
   QueueEmpty,
   QueueFull,
   QueueShutDown,

@@ -64,9 +64,9 @@ async function contended(
   perThread: number,
 ): Promise<[number, number, number]> {
   const lock = new Lock();
-  // [round, finished, counter]; the floor's mutex word has a buffer of its
-  // own, as our Lock has.
-  const state = new Int32Array(new SharedArrayBuffer(12));
+  // [round, finished, counter, ready]; the floor's mutex word has a buffer
+  // of its own, as our Lock has.
+  const state = new Int32Array(new SharedArrayBuffer(16));
   const mutex = new Int32Array(new SharedArrayBuffer(4));
   const rounds = 2 + 2 * ROUNDS; // the first two warm up
   const workers = Array.from({ length: threads }, () =>
@@ -87,9 +87,14 @@ async function contended(
         const floorUnlock = (cells: Int32Array) => {
           if (Atomics.exchange(cells, 0, 0) === 2) Atomics.notify(cells, 0, 1);
         };
+        Atomics.add(state, 3, 1);
+        Atomics.notify(state, 3);
         for (let round = 0; round < rounds; round++) {
-          while (Atomics.load(state, 0) < round) {
-            Atomics.wait(state, 0, Atomics.load(state, 0));
+          // Waits on the value it compared: loading it again for the wait
+          // could see the new round, posted and notified in between, and
+          // sleep for ever.
+          for (let seen; (seen = Atomics.load(state, 0)) < round;) {
+            Atomics.wait(state, 0, seen);
           }
           if (round % 2 !== (round >> 1) % 2) {
             for (let i = 0; i < n; i++) {
@@ -110,6 +115,10 @@ async function contended(
       },
       args: [lock, mutex, state, rounds, perThread],
     }).start());
+  // Blocks only once every thread runs its target.
+  for (let ready; (ready = Atomics.load(state, 3)) < threads;) {
+    await Atomics.waitAsync(state, 3, ready, 1000).value;
+  }
   const samples: [number[], number[]] = [[], []];
   for (let round = 0; round < rounds; round++) {
     const start = performance.now();

@@ -237,3 +237,50 @@ export class BrokenExecutorError extends Error {
     this.name = "BrokenExecutorError";
   }
 }
+
+/**
+ * A lock's holder ended without releasing it, so waiting for it would wait
+ * for ever: Python has no such error (its waiters hang); this is POSIX's
+ * `EOWNERDEAD` of robust mutexes, as an exception. `acquire()`,
+ * `acquireSync()`, `lock()`, `lockSync()`, `withLock()` and a `Condition`'s
+ * wait (taking its lock back) throw it while they wait.
+ *
+ * - `Lock`: the holder thread failed — its target threw, it called
+ *   `process.exit()`/`Deno.exit()`, crashed or was terminated. A holder whose
+ *   target returned normally does not count: any thread may release a `Lock`,
+ *   as in Python, so the waiters keep waiting for that release.
+ * - `RLock`: the owner thread ended in any way: only it could have released it.
+ *
+ * The lock stays held: what it protects may be half-updated. Repair that
+ * state and use a new lock (or `release()` a `Lock` from another thread once
+ * that is safe). A waiter notices the death within about 100 ms; a `Barrier`
+ * party, a `Semaphore` holder or a thread that should `notify()` a
+ * `Condition` have no owner to watch: use a timeout for those.
+ *
+ * @example Usage
+ * ```ts
+ * import { Lock, OwnerDiedError, Thread } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const lock = new Lock();
+ * const thread = new Thread({
+ *   target: (lock: Lock) => {
+ *     lock.acquireSync();
+ *     throw new Error("failed while holding the lock");
+ *   },
+ *   args: [lock],
+ * }).start();
+ * await assert.rejects(thread.join(), /failed while holding/);
+ * await assert.rejects(lock.acquire(), OwnerDiedError);
+ * ```
+ */
+export class OwnerDiedError extends Error {
+  /** The ident of the thread that ended while holding the lock. */
+  readonly ownerIdent: number;
+  /** Creates the error. */
+  constructor(message?: string, ownerIdent = 0, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "OwnerDiedError";
+    this.ownerIdent = ownerIdent;
+  }
+}

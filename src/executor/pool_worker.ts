@@ -10,9 +10,10 @@ import "../../mod.ts";
 import { runtime } from "../runtime/detect.ts";
 import type { ParentHandle } from "../runtime/types.ts";
 import { waitAsync } from "../sync/futex.ts";
-import { adoptGlobals } from "../thread/_globals.ts";
+import { adoptGlobals, setFate } from "../thread/_globals.ts";
+import { ENDED, FAILED } from "../thread/_protocol.ts";
 import { loadModuleFunction } from "../thread/module_function.ts";
-import { mainThread, setCurrentThread } from "../thread/registry.ts";
+import { getIdent, mainThread, setCurrentThread } from "../thread/registry.ts";
 import { threadForWorker } from "../thread/thread.ts";
 import { decode, encode, type Encoded } from "../transfer/codec.ts";
 import { adoptDirectory } from "../transfer/_directory.ts";
@@ -132,6 +133,7 @@ function bumpResults(): void {
 
 /** An error nothing caught: fail the running task with it, then end the worker. */
 function crash(error: unknown): void {
+  setFate(getIdent(), FAILED);
   const id = Atomics.load(wctl, W_TASK);
   if (id !== 0) writeError(id, error, 0);
   Atomics.store(wctl, W_TASK, 0);
@@ -161,6 +163,8 @@ async function start(init: PoolInit): Promise<void> {
   );
   setCurrentThread(self, mainThread());
   runtime.onThreadExit(() => {
+    // A task that exits the worker leaves what it held to lock waiters.
+    setFate(init.ident, Atomics.load(wctl, W_TASK) !== 0 ? FAILED : ENDED);
     Atomics.store(wctl, W_STATE, DEAD);
     bumpResults();
   });

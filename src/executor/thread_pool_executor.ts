@@ -8,7 +8,8 @@ import {
 import { runtime } from "../runtime/detect.ts";
 import type { WorkerHandle } from "../runtime/types.ts";
 import { holdEventLoop, waitAsync } from "../sync/futex.ts";
-import { globalsBuffer, nextIdent } from "../thread/_globals.ts";
+import { globalsBuffer, nextIdent, setFate } from "../thread/_globals.ts";
+import { ENDED, FAILED } from "../thread/_protocol.ts";
 import { launchDirectory, linkForNewThread } from "../transfer/_directory.ts";
 import { ModuleFunction } from "../thread/module_function.ts";
 import { decode, encodeChecked, type Encoded } from "../transfer/codec.ts";
@@ -256,6 +257,7 @@ interface PoolWorker {
   ring64: Float64Array;
   read: number;
   gone: boolean;
+  ident: number;
 }
 
 /** The result of a chunk that failed at an item: the values before it. */
@@ -877,6 +879,7 @@ class Engine {
       ring64: new Float64Array(results),
       read: 0,
       gone: false,
+      ident: nextIdent(),
     };
     this.workers.push(w);
     handle.onMessage((message) => this.onMessage(w, message as FromWorker));
@@ -894,7 +897,7 @@ class Engine {
         worker: workerBuffer,
         results,
         index,
-        ident: nextIdent(),
+        ident: w.ident,
         name,
         idleTimeout: this.idleTimeout,
         functions: this.specs.slice(),
@@ -916,6 +919,13 @@ class Engine {
     this.drainWorker(w, performance.now());
     const id = Atomics.load(w.control, W_TASK);
     const task = id === 0 ? undefined : this.tasks.get(id);
+    // For lock waiters (the worker records it itself unless terminated).
+    setFate(
+      w.ident,
+      task !== undefined || error !== undefined || (exitCode ?? 0) !== 0
+        ? FAILED
+        : ENDED,
+    );
     if (task !== undefined && task.awaitingOob < 0) {
       this.finish(task);
       if (!task.future.done()) {

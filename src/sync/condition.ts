@@ -344,7 +344,13 @@ export class Condition {
       const saved = this.#releaseOrLeave(generation, SYNC_SLEEPERS);
       const left = remaining(deadline);
       if (left > 0) waitSync(cells, SYNC_SEQ, seq, left);
-      lock[acquireRestoreSync](saved);
+      try {
+        lock[acquireRestoreSync](saved);
+      } catch (error) {
+        // OwnerDiedError: the lock's holder ended holding it.
+        this.#leaveAborted(generation, SYNC_SLEEPERS);
+        throw error;
+      }
       if (this.#claim(generation)) {
         this.#leave(generation, SYNC_SLEEPERS);
         return true;
@@ -531,7 +537,13 @@ export class Condition {
           aborted = { reason };
         }
       }
-      await lock[acquireRestore](saved);
+      try {
+        await lock[acquireRestore](saved);
+      } catch (error) {
+        // OwnerDiedError: the lock's holder ended holding it.
+        this.#leaveAborted(generation);
+        throw error;
+      }
       if (aborted !== undefined) {
         this.#leaveAborted(generation);
         throw aborted.reason;
@@ -616,13 +628,13 @@ export class Condition {
   }
 
   /**
-   * Unregisters an aborted waiter without letting a notification die with
+   * Unregisters an aborted (or failed) waiter without letting a notification die with
    * it: a credit it could have claimed goes to another waiter, woken for it.
    */
-  #leaveAborted(generation: number): void {
+  #leaveAborted(generation: number, sleepers = ASYNC_SLEEPERS): void {
     const cells = this.#cells;
     const couldClaim = Atomics.load(cells, GENERATION) !== generation;
-    this.#leave(generation, ASYNC_SLEEPERS);
+    this.#leave(generation, sleepers);
     const credits = Atomics.load(cells, CREDITS);
     const claimable = Atomics.load(cells, LIVE) - Atomics.load(cells, FRESH);
     if (credits > claimable) Atomics.store(cells, CREDITS, claimable);

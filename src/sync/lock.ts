@@ -16,6 +16,7 @@ import {
   acquireTimeout,
   optionsSignal,
 } from "./acquire_options.ts";
+import { getIdent } from "../thread/registry.ts";
 import { formatId, newObjectId } from "./_deadline.ts";
 import {
   acquireRestore,
@@ -28,6 +29,7 @@ import {
   runHolding,
 } from "./_lockable.ts";
 import {
+  HOLDER,
   isLocked,
   lockAsyncSlow,
   lockSyncSlow,
@@ -54,6 +56,12 @@ let adopting: Int32Array | undefined;
  * `acquire()` waits without blocking the event loop; `acquireSync()` blocks
  * the thread. `using _ = lock.lockSync()` and `using _ = await lock.lock()`
  * hold it until the end of the block, like Python's `with lock:`.
+ *
+ * When the thread holding it fails — its target throws, it calls
+ * `process.exit()`/`Deno.exit()`, crashes or is terminated — the lock stays
+ * held, and its waiters throw {@linkcode OwnerDiedError} (within about
+ * 100 ms) instead of waiting for ever. A holder whose target returned
+ * normally does not count: any thread may still release the lock.
  *
  * @example Usage
  * ```ts
@@ -102,6 +110,9 @@ export class Lock {
    * @throws {TypeError} at once for options of the wrong type.
    * @throws {RangeError} at once for a negative or `NaN` timeout.
    * @throws The signal's reason when it aborts (the lock is then not held).
+   * @throws {OwnerDiedError} while waiting, when the thread that holds it
+   * failed (its target threw, it exited, crashed or was
+   * terminated) while holding the lock.
    *
    * @example Usage
    * ```ts
@@ -120,7 +131,7 @@ export class Lock {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (tryLock(this.#cells)) return Promise.resolve(true);
     if (timeout === 0) return Promise.resolve(false);
-    return lockAsyncSlow(this.#cells, timeout, signal);
+    return lockAsyncSlow(this.#cells, timeout, signal, "Lock");
   }
 
   /**
@@ -131,6 +142,9 @@ export class Lock {
    * @returns `true` once acquired; `false` when the timeout passed first.
    * @throws {TypeError} for options of the wrong type.
    * @throws {RangeError} for a negative or `NaN` timeout.
+   * @throws {OwnerDiedError} while waiting, when the thread that holds it
+   * failed (its target threw, it exited, crashed or was
+   * terminated) while holding the lock.
    *
    * @example Usage
    * ```ts
@@ -147,12 +161,15 @@ export class Lock {
     const cells = this.#cells;
     if (options === undefined) {
       // The fast path, written out: one compare-and-swap.
-      return Atomics.compareExchange(cells, STATE, 0, 1) === 0 ||
-        lockSyncSlow(cells, Infinity);
+      if (Atomics.compareExchange(cells, STATE, 0, 1) !== 0) {
+        return lockSyncSlow(cells, Infinity, "Lock");
+      }
+      cells[HOLDER] = getIdent();
+      return true;
     }
     const timeout = acquireTimeout(options, "acquire lock");
     if (tryLock(cells)) return true;
-    return timeout !== 0 && lockSyncSlow(cells, timeout);
+    return timeout !== 0 && lockSyncSlow(cells, timeout, "Lock");
   }
 
   /**
@@ -192,9 +209,12 @@ export class Lock {
    * ```
    */
   release(): void {
-    // The fast path, written out: one exchange that finds 1 (locked, nobody waits).
-    const previous = Atomics.exchange(this.#cells, STATE, 0);
-    if (previous !== 1 && !unlocked(this.#cells, previous)) {
+    // The fast path, written out: one exchange that finds 1 (locked, nobody
+    // waits), after clearing the holder (see _mutex.ts).
+    const cells = this.#cells;
+    cells[HOLDER] = 0;
+    const previous = Atomics.exchange(cells, STATE, 0);
+    if (previous !== 1 && !unlocked(cells, previous)) {
       throw new ThreadStateError(
         "Cannot release an unlocked lock: acquire it first",
       );
@@ -225,6 +245,9 @@ export class Lock {
    *
    * @throws {TimeoutError} when the timeout passed before the lock was acquired.
    * @throws {TypeError} / {RangeError} at once for bad options.
+   * @throws {OwnerDiedError} while waiting, when the thread that holds it
+   * failed (its target threw, it exited, crashed or was
+   * terminated) while holding the lock.
    *
    * @example Usage
    * ```ts
@@ -252,6 +275,9 @@ export class Lock {
    *
    * @throws {TimeoutError} when the timeout passed before the lock was acquired.
    * @throws {TypeError} / {RangeError} for bad options.
+   * @throws {OwnerDiedError} while waiting, when the thread that holds it
+   * failed (its target threw, it exited, crashed or was
+   * terminated) while holding the lock.
    *
    * @example Usage
    * ```ts
@@ -344,7 +370,7 @@ export class Lock {
    * @ignore
    */
   [acquireRestoreSync](_saved: number): void {
-    if (!tryLock(this.#cells)) lockSyncSlow(this.#cells, Infinity);
+    if (!tryLock(this.#cells)) lockSyncSlow(this.#cells, Infinity, "Lock");
   }
 
   /**
@@ -354,7 +380,7 @@ export class Lock {
    */
   async [acquireRestore](_saved: number): Promise<void> {
     if (!tryLock(this.#cells)) {
-      await lockAsyncSlow(this.#cells, Infinity, undefined);
+      await lockAsyncSlow(this.#cells, Infinity, undefined, "Lock");
     }
   }
 }

@@ -29,6 +29,7 @@ import {
   runHolding,
 } from "./_lockable.ts";
 import {
+  HOLDER,
   isLocked,
   lockAsyncSlow,
   lockSyncSlow,
@@ -40,12 +41,12 @@ import {
 // OWNER and COUNT change only in the owning thread, between taking and
 // releasing the mutex, whose atomic operations order them for the next
 // owner: plain reads and writes suffice (aligned 32-bit accesses never tear).
-/** The ident of the owning thread, 0 when free. */
-const OWNER = MUTEX_WORDS;
+/** The ident of the owning thread, 0 when free: the mutex's holder. */
+const OWNER = HOLDER;
 /** How many times the owner acquired it. */
-const COUNT = MUTEX_WORDS + 1;
-const ID = MUTEX_WORDS + 2;
-const WORDS = MUTEX_WORDS + 3;
+const COUNT = MUTEX_WORDS;
+const ID = MUTEX_WORDS + 1;
+const WORDS = MUTEX_WORDS + 2;
 const TAG = "threading.RLock";
 const MAX_COUNT = 0x7fffffff;
 
@@ -60,6 +61,10 @@ let adopting: Int32Array | undefined;
  * Ownership belongs to a thread (its ident, see `getIdent()`), as in Python:
  * async functions running in the same thread share it, so an `RLock` does not
  * keep two async tasks of one thread apart — use a {@linkcode Lock} for that.
+ *
+ * When its owner thread ends while holding it (in any way: only the owner
+ * can release it), its waiters throw {@linkcode OwnerDiedError} (within about
+ * 100 ms) instead of waiting for ever.
  *
  * @example Usage
  * ```ts
@@ -102,6 +107,8 @@ export class RLock {
    * @returns `true` once acquired; `false` when the timeout passed first.
    * @throws {TypeError} / {RangeError} at once for bad options.
    * @throws The signal's reason when it aborts (the lock is then not held).
+   * @throws {OwnerDiedError} while waiting, when the thread that holds it
+   * ended while holding the lock.
    *
    * @example Usage
    * ```ts
@@ -127,7 +134,13 @@ export class RLock {
       return Promise.resolve(true);
     }
     if (timeout === 0) return Promise.resolve(false);
-    return lockAsyncSlow(cells, timeout, signal, () => this.#own(cells, me, 1));
+    return lockAsyncSlow(
+      cells,
+      timeout,
+      signal,
+      "RLock",
+      () => this.#own(cells, me, 1),
+    );
   }
 
   /**
@@ -137,6 +150,8 @@ export class RLock {
    * @param options `timeout` in ms (`0` tries once), or `blocking: false`.
    * @returns `true` once acquired; `false` when the timeout passed first.
    * @throws {TypeError} / {RangeError} for bad options.
+   * @throws {OwnerDiedError} while waiting, when the thread that holds it
+   * ended while holding the lock.
    *
    * @example Usage
    * ```ts
@@ -157,7 +172,10 @@ export class RLock {
     const cells = this.#cells;
     const me = getIdent();
     if (cells[OWNER] === me) return this.#reenter(cells);
-    if (!tryLock(cells) && (timeout === 0 || !lockSyncSlow(cells, timeout))) {
+    if (
+      !tryLock(cells) &&
+      (timeout === 0 || !lockSyncSlow(cells, timeout, "RLock"))
+    ) {
       return false;
     }
     this.#own(cells, me, 1);
@@ -241,6 +259,8 @@ export class RLock {
    *
    * @throws {TimeoutError} when the timeout passed before the lock was acquired.
    * @throws {TypeError} / {RangeError} at once for bad options.
+   * @throws {OwnerDiedError} while waiting, when the thread that holds it
+   * ended while holding the lock.
    *
    * @example Usage
    * ```ts
@@ -268,6 +288,8 @@ export class RLock {
    *
    * @throws {TimeoutError} when the timeout passed before the lock was acquired.
    * @throws {TypeError} / {RangeError} for bad options.
+   * @throws {OwnerDiedError} while waiting, when the thread that holds it
+   * ended while holding the lock.
    *
    * @example Usage
    * ```ts
@@ -369,7 +391,7 @@ export class RLock {
    */
   [acquireRestoreSync](saved: number): void {
     const cells = this.#cells;
-    if (!tryLock(cells)) lockSyncSlow(cells, Infinity);
+    if (!tryLock(cells)) lockSyncSlow(cells, Infinity, "RLock");
     this.#own(cells, getIdent(), saved);
   }
 
@@ -387,6 +409,7 @@ export class RLock {
         cells,
         Infinity,
         undefined,
+        "RLock",
         () => this.#own(cells, me, saved),
       );
     }

@@ -1,40 +1,102 @@
 /**
- * Counters every thread of the process shares: thread idents and the `N` of
- * default names `Thread-N`. The main thread creates them; every worker
- * receives the same buffer when it starts.
+ * What every thread of the process shares: counters for thread idents and
+ * the `N` of default names `Thread-N`, then the fate table (one byte per
+ * ident, see `FATES` in `_protocol.ts`). The main thread creates the buffer,
+ * growable, and every worker receives the same buffer when it starts; the
+ * table grows as idents are handed out.
  *
  * @module
  */
-import { selfSlot } from "./_protocol.ts";
+import { ALIVE, FATES, recordFate, selfSlot } from "./_protocol.ts";
 
 const IDENT = 0;
 const NUMBER = 1;
+/** Room for this many idents at first; the buffer doubles as needed. */
+const INITIAL_IDENTS = 1024;
+/** The most idents the fate table covers; later threads count as alive. */
+const MAX_IDENTS = 1 << 24;
 
-// In a thread's worker: the counters of the thread that started it.
-const adopted = selfSlot()?.globals;
-let cells: Int32Array | undefined = adopted === undefined
-  ? undefined
-  : new Int32Array(adopted);
-
-/** The shared counters' buffer, created on first use in the main thread. */
-export function globalsBuffer(): SharedArrayBuffer {
-  cells ??= new Int32Array(new SharedArrayBuffer(8));
-  return cells.buffer as SharedArrayBuffer;
+interface GrowableBuffer extends SharedArrayBuffer {
+  readonly growable: boolean;
+  readonly maxByteLength: number;
+  grow(newLength: number): void;
 }
 
-/** Adopts the counters of the thread that started this one. */
-export function adoptGlobals(buffer: SharedArrayBuffer): void {
-  cells = new Int32Array(buffer);
+const Growable = SharedArrayBuffer as unknown as new (
+  length: number,
+  options: { maxByteLength: number },
+) => GrowableBuffer;
+
+// In a thread's worker: the globals of the thread that started it.
+let buffer: GrowableBuffer | undefined = selfSlot()?.globals as
+  | GrowableBuffer
+  | undefined;
+let cells: Int32Array | undefined;
+let fates: Uint8Array | undefined;
+if (buffer !== undefined) adoptGlobals(buffer);
+
+/** The shared buffer, created on first use in the main thread. */
+export function globalsBuffer(): SharedArrayBuffer {
+  if (buffer === undefined) {
+    adoptGlobals(
+      new Growable(FATES + INITIAL_IDENTS, {
+        maxByteLength: FATES + MAX_IDENTS,
+      }),
+    );
+  }
+  return buffer!;
+}
+
+/** Adopts the globals of the thread that started this one. */
+export function adoptGlobals(shared: SharedArrayBuffer): void {
+  buffer = shared as GrowableBuffer;
+  cells = new Int32Array(shared, 0, 2);
+  fates = new Uint8Array(shared); // tracks the length as the buffer grows
 }
 
 /** A fresh thread ident, unique in the process (the main thread's is 1). */
 export function nextIdent(): number {
   globalsBuffer();
-  return Atomics.add(cells!, IDENT, 1) + 2;
+  const ident = Atomics.add(cells!, IDENT, 1) + 2;
+  makeRoom(ident);
+  return ident;
 }
 
 /** A fresh `N` for a default thread name, unique in the process. */
 export function nextThreadNumber(): number {
   globalsBuffer();
   return Atomics.add(cells!, NUMBER, 1) + 1;
+}
+
+/**
+ * The fate of thread `ident`: `ALIVE`, `ENDED` or `FAILED` (`_protocol.ts`).
+ * Idents this process never handed out count as alive.
+ */
+export function fateOf(ident: number): number {
+  const index = FATES + ident;
+  return fates === undefined || index >= fates.length
+    ? ALIVE
+    : Atomics.load(fates, index);
+}
+
+/** Records how thread `ident` ended (the first record wins). */
+export function setFate(ident: number, fate: number): void {
+  recordFate(globalsBuffer(), ident, fate);
+}
+
+// Grows the fate table to cover `ident`. Threads may grow it at once: a grow
+// to less than the current length throws, and then the other one covered it.
+function makeRoom(ident: number): void {
+  const shared = buffer!;
+  const needed = FATES + ident + 1;
+  if (!shared.growable || needed > shared.maxByteLength) return;
+  while (shared.byteLength < needed) {
+    const before = shared.byteLength;
+    try {
+      shared.grow(Math.min(before * 2, shared.maxByteLength));
+    } catch {
+      // Another thread grew it first (check again), or memory ran out.
+      if (shared.byteLength === before) return;
+    }
+  }
 }

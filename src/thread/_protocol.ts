@@ -30,6 +30,32 @@ export const DONE = 1;
 /** State: the thread ended without an outcome (it exited or crashed). */
 export const DIED = 2;
 
+/**
+ * The process-wide fate table: one byte per thread ident at byte
+ * `FATES + ident` of the shared globals buffer (see `_globals.ts`), written
+ * once when the thread ends. Lock waiters read it to learn that a holder
+ * will never release (`OwnerDiedError`).
+ */
+export const FATES = 8;
+/** Fate: alive, not started, or unknown. */
+export const ALIVE = 0;
+/** Fate: the target returned; the thread ended normally. */
+export const ENDED = 1;
+/** Fate: the thread failed: its target threw, it exited, crashed or was terminated. */
+export const FAILED = 2;
+
+/** Records the fate of thread `ident` in the globals buffer, unless one is recorded already. */
+export function recordFate(
+  globals: SharedArrayBuffer,
+  ident: number,
+  fate: number,
+): void {
+  const fates = new Uint8Array(globals);
+  if (FATES + ident < fates.length) {
+    Atomics.compareExchange(fates, FATES + ident, ALIVE, fate);
+  }
+}
+
 /** How the worker finds the code to run. */
 export type TargetSpec =
   | { kind: "none" }

@@ -205,6 +205,32 @@ const DONE = 1;
 /** State: the thread ended without an outcome (it exited or crashed). */
 const DIED = 2;
 
+/**
+ * The process-wide fate table: one byte per thread ident at byte
+ * `FATES + ident` of the shared globals buffer (see `_globals.ts`), written
+ * once when the thread ends. Lock waiters read it to learn that a holder
+ * will never release (`OwnerDiedError`).
+ */
+const FATES = 8;
+/** Fate: alive, not started, or unknown. */
+const ALIVE = 0;
+/** Fate: the target returned; the thread ended normally. */
+const ENDED = 1;
+/** Fate: the thread failed: its target threw, it exited, crashed or was terminated. */
+const FAILED = 2;
+
+/** Records the fate of thread `ident` in the globals buffer, unless one is recorded already. */
+function recordFate(
+  globals: SharedArrayBuffer,
+  ident: number,
+  fate: number,
+): void {
+  const fates = new Uint8Array(globals);
+  if (FATES + ident < fates.length) {
+    Atomics.compareExchange(fates, FATES + ident, ALIVE, fate);
+  }
+}
+
 /** How the worker finds the code to run. */
 type TargetSpec =
   | { kind: "none" }
@@ -378,6 +404,12 @@ function threw(run: Run, error: unknown): void {
 
 function post(run: Run, outcome: Outcome): void {
   run.reported = true;
+  // For lock waiters: a lock this thread still holds has lost its holder.
+  recordFate(
+    run.message.globals,
+    run.message.ident,
+    outcome.ok ? ENDED : FAILED,
+  );
   run.message.port.postMessage(outcome);
   Atomics.store(run.control, STATE, DONE);
   Atomics.notify(run.control, STATE);
@@ -389,6 +421,7 @@ function exited(run: Run, code: number): void {
   const control = run.control;
   Atomics.store(control, EXIT_CODE, code);
   if (Atomics.compareExchange(control, STATE, RUNNING, DIED) === RUNNING) {
+    recordFate(run.message.globals, run.message.ident, FAILED);
     Atomics.notify(control, STATE);
   }
 }

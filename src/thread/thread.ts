@@ -21,13 +21,20 @@ import {
   type WaitOptions,
   type WaitSyncOptions,
 } from "../wait_options.ts";
-import { globalsBuffer, nextIdent, nextThreadNumber } from "./_globals.ts";
+import {
+  globalsBuffer,
+  nextIdent,
+  nextThreadNumber,
+  setFate,
+} from "./_globals.ts";
 import {
   CONTROL_CELLS,
   DIED,
   DONE,
   DONE_MESSAGE,
+  ENDED,
   EXIT_CODE,
+  FAILED,
   type Outcome,
   RUNNING,
   type StartMessage,
@@ -571,6 +578,9 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
         ),
       };
     }
+    // Lock waiters learn that this thread will release nothing any more
+    // (the worker records it itself when it can; not when terminated).
+    setFate(this.#ident!, this.#outcome.ok ? ENDED : FAILED);
     // Wakes joiners of a thread that ended without reporting.
     if (Atomics.compareExchange(control, STATE, RUNNING, DIED) === RUNNING) {
       Atomics.notify(control, STATE);

@@ -32,8 +32,11 @@ import {
   DIRECTORY_SLOT,
   DONE,
   DONE_MESSAGE,
+  ENDED,
   EXIT_CODE,
+  FAILED,
   type Outcome,
+  recordFate,
   RUNNING,
   SELF_SLOT,
   type SelfSlot,
@@ -134,6 +137,12 @@ function threw(run: Run, error: unknown): void {
 
 function post(run: Run, outcome: Outcome): void {
   run.reported = true;
+  // For lock waiters: a lock this thread still holds has lost its holder.
+  recordFate(
+    run.message.globals,
+    run.message.ident,
+    outcome.ok ? ENDED : FAILED,
+  );
   run.message.port.postMessage(outcome);
   Atomics.store(run.control, STATE, DONE);
   Atomics.notify(run.control, STATE);
@@ -145,6 +154,7 @@ function exited(run: Run, code: number): void {
   const control = run.control;
   Atomics.store(control, EXIT_CODE, code);
   if (Atomics.compareExchange(control, STATE, RUNNING, DIED) === RUNNING) {
+    recordFate(run.message.globals, run.message.ident, FAILED);
     Atomics.notify(control, STATE);
   }
 }

@@ -10,6 +10,7 @@ import {
   CancelledError,
   ConcurrentModificationError,
   InvalidStateError,
+  OwnerDiedError,
   QueueEmpty,
   QueueFull,
   QueueShutDown,
@@ -57,6 +58,7 @@ export const knownErrors: Record<string, new (message?: string) => Error> = {
   ConcurrentModificationError,
   InvalidStateError,
   BrokenExecutorError,
+  OwnerDiedError,
 };
 
 /** Flattens a thrown value so that it survives `postMessage`. */
