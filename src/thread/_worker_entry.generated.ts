@@ -387,12 +387,40 @@ function listen(parent: ParentHandle | null): void {
   });
 }
 
+// Deno loads every string-literal `import()` of a module together with the
+// module (its module graph follows them), which would load the whole library
+// before a worker's first line runs; a computed URL loads only when called.
+const extension = import.meta.url.endsWith(".ts") ? ".ts" : ".js";
+function lazy<T>(path: string): Promise<T> {
+  return import(new URL(path + extension, import.meta.url).href) as Promise<T>;
+}
+
+// What this module uses of the modules it loads lazily (declared here: Bun
+// resolves type-only imports too).
+interface WorkerRunModule {
+  runThreadBody(message: StartMessage): Promise<unknown>;
+}
+interface FailureModule {
+  failure(
+    error: unknown,
+    value: unknown,
+    failed: boolean,
+    threadName: string,
+  ): Outcome;
+}
+interface CodecModule {
+  encode(value: unknown, path: string): { h: boolean; v: unknown };
+}
+interface ThreadModule {
+  formatThrown(error: unknown): string;
+}
+
 /**
  * Runs a target that needs `_worker_run.ts`: a module function, a `Thread`
  * subclass, or shared objects among the args.
  */
 function runLoaded(message: StartMessage): Promise<unknown> {
-  return import("./_worker_run.ts").then(({ runThreadBody }) =>
+  return lazy<WorkerRunModule>("./_worker_run").then(({ runThreadBody }) =>
     runThreadBody(message)
   );
 }
@@ -446,7 +474,7 @@ function fail(
   value: unknown,
   failed: boolean,
 ): Promise<void> {
-  return import("./_worker_failure.ts").then(({ failure }) =>
+  return lazy<FailureModule>("./_worker_failure").then(({ failure }) =>
     post(run, failure(error, value, failed, run.message.name))
   );
 }
@@ -461,7 +489,7 @@ function settleLater(run: Run, result: unknown): void {
   const settle = (value: unknown): void | Promise<void> => {
     if (run.reported) return;
     if (needsCodec(value, new Set())) {
-      return import("../transfer/codec.ts").then(({ encode }) =>
+      return lazy<CodecModule>("../transfer/codec").then(({ encode }) =>
         post(run, { ok: true, value: encode(value, "the return value") })
       ).catch((error) => fail(run, error, value, false));
     }
@@ -498,7 +526,7 @@ interface DirectoryPort {
 let directoryPort: DirectoryPort | undefined;
 
 async function lateError(name: string, error: unknown): Promise<void> {
-  const { formatThrown } = await import("./thread.ts");
+  const { formatThrown } = await lazy<ThreadModule>("./thread");
   writeStderr(
     `Exception in thread ${name} after its target returned:\n${
       formatThrown(error)
