@@ -13,8 +13,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { root } from "./_runner.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const output = "src/thread/_worker_entry.generated.ts";
 const inlined = ["src/runtime/worker_scope.ts", "src/thread/_protocol.ts"];
 const entry = "src/thread/worker_entry.ts";
