@@ -15,7 +15,8 @@
  * `node .node-test/bench/thread_start.js` (after
  * `deno run -A scripts/build_npm.ts --tests`). Options: `--iterations N`
  * (start + join, default 100), `--rounds N` (counting, default 15),
- * `--increments N` (counting, default 200,000,000).
+ * `--increments N` (counting, default 200,000,000), `--settle MS` (the pause
+ * before each timed run, default 50).
  */
 import { Worker as NodeWorker } from "node:worker_threads";
 import process from "node:process";
@@ -38,6 +39,7 @@ function option(name: string, fallback: number): number {
 const iterations = option("iterations", 100);
 const rounds = option("rounds", 15);
 const total = option("increments", 200_000_000);
+const settle = option("settle", 50);
 
 /** Runs `source(...args)` in a bare worker and resolves with its result. */
 function rawWorker(source: string, args: unknown[]): Promise<unknown> {
@@ -81,6 +83,9 @@ function median(values: number[]): number {
 }
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
+  // Lets the previous run's background work end first (a thread's worker
+  // shutting down, a spare worker starting), so that it slows neither variant.
+  await new Promise((resolve) => setTimeout(resolve, settle));
   const start = performance.now();
   await fn();
   return performance.now() - start;

@@ -20,6 +20,7 @@ export function createBunRuntime(): Runtime {
   return {
     name: "bun",
     hardwareConcurrency: nav.hardwareConcurrency,
+    spareWorkers: true,
     spawn: (url, options = {}) => spawnWebWorker(url, options.name),
     // Synchronous here: only a Node before 20.16 gets a Promise.
     parent: () => findParent() as ParentHandle | null,

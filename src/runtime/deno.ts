@@ -22,6 +22,8 @@ export function createDenoRuntime(): Runtime {
   return {
     name: "deno",
     hardwareConcurrency: scope.navigator?.hardwareConcurrency ?? 1,
+    // Its fast web Worker cannot wait unref'd, and it starts fast enough.
+    spareWorkers: false,
     spawn: (url, options = {}) =>
       options.unrefable
         ? spawnNodeWorker(

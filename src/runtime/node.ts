@@ -11,6 +11,7 @@ export function createNodeRuntime(): Runtime {
   return {
     name: "node",
     hardwareConcurrency: availableParallelism(),
+    spareWorkers: true,
     spawn: (url, options = {}) =>
       spawnNodeWorker(workerThreads, url, options.name),
     parent: () => nodeParent(workerThreads),

@@ -44,6 +44,12 @@ export interface Runtime {
   readonly name: "deno" | "bun" | "node";
   /** The number of logical cores. */
   readonly hardwareConcurrency: number;
+  /**
+   * Whether threads start faster from a worker spawned ahead of need: true
+   * where such a worker can wait unref'd and the runtime spends much of a
+   * thread's start before the worker can read its first message.
+   */
+  readonly spareWorkers: boolean;
   /** Starts a worker on an ES module. */
   spawn(url: URL, options?: SpawnOptions): WorkerHandle;
   /** The parent of this worker, or `null` on the main thread. */

@@ -42,6 +42,7 @@ import {
   type TargetSpec,
 } from "./_protocol.ts";
 import { classLevels, ownFields } from "./_class_source.ts";
+import { prepareSpareWorker, spawnThreadWorker } from "./_spare_worker.ts";
 import { ModuleFunction } from "./module_function.ts";
 import {
   currentThread,
@@ -400,11 +401,10 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     const directory = linkForNewThread();
     // Nothing changes before the worker exists: a failed spawn leaves the
     // thread unstarted.
-    const handle = runtime.spawn(entryUrl, {
+    const handle = spawnThreadWorker(entryUrl, {
       name: this.#name,
       unrefable: this.#daemon,
     });
-    if (this.#daemon) handle.unref();
     const control = new Int32Array(
       new SharedArrayBuffer(CONTROL_CELLS * Int32Array.BYTES_PER_ELEMENT),
     );
@@ -587,6 +587,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     }
     this.#port!.close();
     untrackThread(this);
+    prepareSpareWorker(entryUrl);
     if (!this.#outcome.ok && !this.#joinCalled) {
       reportUnhandled(this.#outcome.error, this);
     }
