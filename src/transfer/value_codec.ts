@@ -993,7 +993,14 @@ export function encodeValueToScratch(
 // here before making a new string.
 const stringCache: (string | undefined)[] = new Array(512);
 
+// Strings of one character (tags, flags) need no lookup at all.
+const oneChar: string[] = Array.from(
+  { length: 256 },
+  (_, code) => String.fromCharCode(code),
+);
+
 function shortString(bytes: Uint8Array, start: number, length: number): string {
+  if (length === 1) return oneChar[bytes[start]];
   let hash = length;
   for (let i = 0; i < length; i++) hash = (hash * 31 + bytes[start + i]) | 0;
   const slot = hash & 511;
