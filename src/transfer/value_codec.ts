@@ -27,9 +27,10 @@
  *
  * Written in plain JavaScript, this beats `JSON.stringify` + UTF-8 (and
  * `node:v8` `serialize`, which leaks memory on Deno and writes another format
- * on Bun) on small items on all three runtimes; decoding recognizes objects
- * of a shape it met before by the bytes of their keys, and keeps a small cache
- * of short strings.
+ * on Bun) on small items on all three runtimes; encoding writes the keys of
+ * an object of a shape it met before as one cached block, decoding recognizes
+ * such objects by the bytes of their keys, and keeps a small cache of short
+ * strings.
  *
  * What cannot be encoded throws a `TypeError` naming the part (`item.cb`)
  * before anything is written anywhere: functions, symbols, `WeakMap`,
@@ -668,8 +669,9 @@ class Encoder {
       misses: 0,
     };
     const blocks = this.blocks;
-    const index = stale !== null ? blocks.indexOf(stale) : blocks.length;
-    if (index < MAX_BLOCKS) blocks[index] = block;
+    const index = stale !== null ? blocks.indexOf(stale) : -1;
+    if (index >= 0) blocks[index] = block;
+    else if (blocks.length < MAX_BLOCKS) blocks.push(block);
     else blocks[this.nextBlock++ % MAX_BLOCKS] = block;
   }
 
