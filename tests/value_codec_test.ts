@@ -494,3 +494,110 @@ test("decodeValue() rejects object encodings whose key counts do not add up", ()
   assert.throws(() => decodeValue(bytes.subarray(0, 9)), RangeError);
   assert.deepEqual(decodeValue(bytes), { ab: 1, cd: 2 });
 });
+
+test("encodeValue() writes an object of a shape met before exactly as a new one", () => {
+  // Keys no other test uses, so that the first encoding meets a new shape.
+  const value = { kb1: 1, "kb é": "two", "kb 𝄞": [3], kb4: { kb1: -0 } };
+  const first = encodeValue(value);
+  const again = encodeValue(value);
+  assert.deepEqual(again, first);
+  assert.deepEqual(encodeValue({ ...value }), first);
+  const copy = roundTrip(value);
+  assert.deepEqual(copy, value);
+  assert.deepEqual(Object.keys(copy), Object.keys(value));
+  assert.ok(Object.is(copy.kb4.kb1, -0));
+});
+
+test("encodeValue() keeps every key when shapes change from item to item", () => {
+  const strings = ["", "x", "é", "\ud83d\ude00", "a\ud800", "s".repeat(70_000)];
+  const numbers = [0, -0, NaN, -Infinity, 2 ** 31, 0.5, -7];
+  // Shapes sharing their first key: prefixes, longer ones, other orders,
+  // numbers where strings were, nested shapes of the same keys.
+  const shapes: ((i: number) => Record<string, unknown>)[] = [
+    (i) => ({ sc: i, name: strings[i % strings.length] }),
+    (i) => ({ sc: i }),
+    (i) => ({ sc: i, name: numbers[i % numbers.length], more: true }),
+    (i) => ({ sc: strings[i % strings.length], "näme": i, name: null }),
+    (i) => ({ sc: { sc: { sc: i } }, name: [i, { sc: i }] }),
+    (i) => ({ name: i, sc: i }),
+    (i) => ({ sc: i, [`k${i % 3}`]: i }),
+    () => ({}),
+  ];
+  // Each shape in runs (so blocks form and give way) and interleaved.
+  const order: number[] = [];
+  for (let s = 0; s < shapes.length; s++) {
+    for (let i = 0; i < 40; i++) order.push(s);
+  }
+  for (let i = 0; i < 400; i++) order.push((i * 5) % shapes.length);
+  order.forEach((s, i) => {
+    const value = shapes[s](i);
+    const copy = roundTrip(value);
+    assert.deepEqual(copy, value, `shape ${s}, item ${i}`);
+    assert.deepEqual(Object.keys(copy), Object.keys(value));
+    for (const key of Object.keys(value)) {
+      assert.ok(
+        Object.is(copy[key], value[key]) || typeof value[key] === "object",
+      );
+    }
+  });
+});
+
+test("encodeValue() copes with a getter that changes the keys of its object", () => {
+  const make = (): Record<string, unknown> => {
+    const value: Record<string, unknown> = {
+      gk1: 1,
+      get gk2() {
+        delete value.gk3;
+        value.gk9 = 9;
+        return 2;
+      },
+      gk3: 3,
+    };
+    return value;
+  };
+  let calls = 0;
+  const counted = {
+    gc1: 1,
+    get gc2() {
+      calls++;
+      return 2;
+    },
+  };
+  // The shape with every key first, so that the getter runs while the keys
+  // still match it; then the shape the getter leaves.
+  assert.deepEqual(roundTrip({ gk1: 0, gk2: 0, gk3: 0 }), {
+    gk1: 0,
+    gk2: 0,
+    gk3: 0,
+  });
+  const expected = roundTrip(make());
+  assert.equal(expected.gk1, 1);
+  assert.equal(expected.gk2, 2);
+  assert.ok(
+    !("gk3" in expected),
+    "a key deleted before it was reached is left out",
+  );
+  for (let i = 0; i < 3; i++) assert.deepEqual(roundTrip(make()), expected);
+  const after = make();
+  void after.gk2;
+  assert.deepEqual(roundTrip(after), { gk1: 1, gk2: 2, gk9: 9 });
+  // Getters run once per encoding, on either path.
+  for (let i = 1; i <= 3; i++) {
+    assert.deepEqual(roundTrip(counted), { gc1: 1, gc2: 2 });
+    assert.equal(calls, i);
+  }
+});
+
+test("encodeValue() names the failing part of an object of a known shape", () => {
+  const good = { fp1: 1, fp2: { fp3: "x" } };
+  roundTrip(good);
+  roundTrip(good);
+  assert.throws(
+    () => encodeValue({ fp1: 1, fp2: { fp3: () => 1 } }),
+    (error: unknown) =>
+      error instanceof TypeError &&
+      error.message.includes("value.fp2.fp3 is a function"),
+  );
+  // The encoder is fine afterwards.
+  assert.deepEqual(roundTrip(good), good);
+});

@@ -27,9 +27,10 @@
  *
  * Written in plain JavaScript, this beats `JSON.stringify` + UTF-8 (and
  * `node:v8` `serialize`, which leaks memory on Deno and writes another format
- * on Bun) on small items on all three runtimes; decoding recognizes objects
- * of a shape it met before by the bytes of their keys, and keeps a small cache
- * of short strings.
+ * on Bun) on small items on all three runtimes; encoding writes the keys of
+ * an object of a shape it met before as one cached block, decoding recognizes
+ * such objects by the bytes of their keys, and keeps a small cache of short
+ * strings.
  *
  * What cannot be encoded throws a `TypeError` naming the part (`item.cb`)
  * before anything is written anywhere: functions, symbols, `WeakMap`,
@@ -205,6 +206,26 @@ function isNativeInstance(value: object): boolean {
   }
 }
 
+/**
+ * The encoded keys of an object shape met before: an object whose `for-in`
+ * keys turn out the same (compared key by key as they come, which is cheap:
+ * property names are interned strings) gets these bytes instead of its keys
+ * encoded one by one. The encoding is the same either way.
+ */
+interface KeyBlock {
+  readonly keys: string[];
+  /** The keys as `literal` writes them. */
+  readonly bytes: Uint8Array;
+  /** Objects in a row that began with the same key but had another shape. */
+  misses: number;
+}
+const MAX_BLOCKS = 8;
+const MAX_BLOCK_KEYS = 32;
+const MAX_BLOCK_BYTES = 512;
+/** After so many misses in a row, a block gives way to the new shape. */
+const BLOCK_MISSES = 16;
+const EMPTY_KEYS: string[] = [];
+
 /** The encoder: a growable byte buffer and the objects met so far. */
 class Encoder {
   bytes: Uint8Array;
@@ -225,6 +246,12 @@ class Encoder {
   /** Values of the objects being written, below `sp`. */
   readonly stack: unknown[] = [];
   sp = 0;
+  /** The keys of the object being written (its first `MAX_BLOCK_KEYS`). */
+  readonly keyList: string[] = [];
+  /** Key blocks of the object shapes met lately, found by their first key. */
+  readonly blocks: KeyBlock[] = [];
+  /** Which block the next new shape replaces once all are taken. */
+  nextBlock = 0;
 
   constructor(size: number) {
     this.bytes = new Uint8Array(size);
@@ -384,40 +411,49 @@ class Encoder {
   }
 
   value(value: unknown): void {
-    switch (typeof value) {
-      case "number":
-        if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
-          this.reserve(5);
-          this.bytes[this.pos] = V_INT32;
-          this.view.setInt32(this.pos + 1, value, true);
-          this.pos += 5;
-          return;
-        }
-        this.u8(V_NUMBER);
-        return this.f64(value);
-      case "string":
-        this.u8(V_STRING);
-        return this.string(value);
-      case "boolean":
-        return this.u8(value ? V_TRUE : V_FALSE);
-      case "undefined":
-        return this.u8(V_UNDEFINED);
-      case "bigint":
-        this.u8(V_BIGINT);
-        return this.bigint(value);
-      case "function":
-        throw new Uncloneable(
-          `is a function (${describe(value)}), which cannot be cloned`,
-          false,
-        );
-      case "symbol":
-        throw new Uncloneable(
-          `is a symbol (${String(value)}), which cannot be cloned`,
-          false,
-        );
+    // Comparisons with typeof strings, not a switch on typeof: V8 compiles
+    // these to type checks, the switch to a call that makes the string. Kept
+    // small, so that it is inlined where objects and arrays write values.
+    if (typeof value === "number") return this.number(value);
+    if (typeof value === "string") {
+      this.u8(V_STRING);
+      return this.string(value);
     }
+    if (typeof value === "object" && value !== null) return this.object(value);
+    this.scalar(value);
+  }
+
+  number(value: number): void {
+    if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
+      this.reserve(5);
+      this.bytes[this.pos] = V_INT32;
+      this.view.setInt32(this.pos + 1, value, true);
+      this.pos += 5;
+      return;
+    }
+    this.u8(V_NUMBER);
+    this.f64(value);
+  }
+
+  /** `null`, booleans, `undefined` and bigints; throws for functions and symbols. */
+  scalar(value: unknown): void {
     if (value === null) return this.u8(V_NULL);
-    this.object(value as object);
+    if (typeof value === "boolean") return this.u8(value ? V_TRUE : V_FALSE);
+    if (value === undefined) return this.u8(V_UNDEFINED);
+    if (typeof value === "bigint") {
+      this.u8(V_BIGINT);
+      return this.bigint(value);
+    }
+    if (typeof value === "function") {
+      throw new Uncloneable(
+        `is a function (${describe(value)}), which cannot be cloned`,
+        false,
+      );
+    }
+    throw new Uncloneable(
+      `is a symbol (${String(value)}), which cannot be cloned`,
+      false,
+    );
   }
 
   bigint(value: bigint): void {
@@ -435,15 +471,15 @@ class Encoder {
   }
 
   object(value: object): void {
+    if (Array.isArray(value)) {
+      if (this.ref(value)) return;
+      return this.array(value);
+    }
     // Shared objects are class instances: a plain object is never one.
     const proto = Object.getPrototypeOf(value);
     if (proto === Object.prototype || proto === null) {
       if (this.ref(value)) return;
       return this.literal(value as Record<string, unknown>);
-    }
-    if (Array.isArray(value)) {
-      if (this.ref(value)) return;
-      return this.array(value);
     }
     if (isShareable(value)) {
       if (this.ref(value)) return;
@@ -552,12 +588,91 @@ class Encoder {
     const at = this.objectHead();
     const stack = this.stack;
     const base = this.sp;
+    const list = this.keyList;
     let top = base;
+    // The block of the shape met before with the same first key, and how
+    // many of its keys matched so far (-1 once the keys went another way:
+    // they are then written one by one).
+    let block: KeyBlock | null = null;
+    let keys = EMPTY_KEYS;
+    let same = -1;
     for (const key in value) {
+      if (top === base) {
+        block = this.blockFor(key);
+        if (block !== null) {
+          keys = block.keys;
+          same = 0;
+        }
+      }
+      if (same >= 0) {
+        if (same < keys.length && keys[same] === key) {
+          same++;
+          stack[top++] = value[key];
+          continue;
+        }
+        this.keysOf(keys, same);
+        same = -1;
+      }
       this.string(key);
+      if (top - base < MAX_BLOCK_KEYS) list[top - base] = key;
       stack[top++] = value[key];
     }
+    if (same >= 0 && same === keys.length) {
+      // The shape of the block: its bytes are the keys.
+      const encoded = block!.bytes;
+      const length = encoded.length;
+      this.reserve(length);
+      const bytes = this.bytes;
+      const pos = this.pos;
+      for (let i = 0; i < length; i++) bytes[pos + i] = encoded[i];
+      this.pos = pos + length;
+      block!.misses = 0;
+    } else {
+      if (same > 0) this.keysOf(keys, same);
+      if (block !== null) block.misses++;
+      this.remember(at, top - base, block);
+    }
     this.objectTail(value, at, base, top, null);
+  }
+
+  /** The key block whose first key is `key`, or null. */
+  blockFor(key: string): KeyBlock | null {
+    const blocks = this.blocks;
+    for (let b = 0; b < blocks.length; b++) {
+      if (blocks[b].keys[0] === key) return blocks[b];
+    }
+    return null;
+  }
+
+  /** Writes the first `count` of `keys` (matched to a block before the object went another way). */
+  keysOf(keys: string[], count: number): void {
+    for (let i = 0; i < count; i++) {
+      this.string(keys[i]);
+      this.keyList[i] = keys[i];
+    }
+  }
+
+  /**
+   * Remembers the shape of the object whose `count` keys were just written
+   * after `at` (their strings in `keyList`), unless it is too large or a
+   * block with the same first key still serves.
+   */
+  remember(at: number, count: number, stale: KeyBlock | null): void {
+    const length = this.pos - at - 8;
+    if (count === 0 || count > MAX_BLOCK_KEYS || length > MAX_BLOCK_BYTES) {
+      return;
+    }
+    if (stale !== null && stale.misses < BLOCK_MISSES) return;
+    const block: KeyBlock = {
+      keys: this.keyList.slice(0, count),
+      bytes: this.bytes.slice(at + 8, this.pos),
+      misses: 0,
+    };
+    const blocks = this.blocks;
+    const index = stale !== null ? blocks.indexOf(stale) : -1;
+    if (index >= 0) blocks[index] = block;
+    else if (blocks.length < MAX_BLOCKS) blocks.push(block);
+    else blocks[this.nextBlock++ % MAX_BLOCKS] = block;
   }
 
   /** Any other object's own enumerable keys (laid out as {@linkcode literal}). */
@@ -743,26 +858,23 @@ function encodeInto(
   value: unknown,
   options: EncodeValueOptions,
 ): void {
-  switch (typeof value) {
-    case "number":
-      e.u8(T_NUMBER);
-      return e.f64(value);
-    case "string":
-      if (value.isWellFormed()) {
-        e.u8(T_STRING);
-        e.utf8(value);
-      } else {
-        e.u8(T_STRING16);
-        e.utf16(value);
-      }
-      return;
-    case "boolean":
-      return e.u8(value ? T_TRUE : T_FALSE);
-    case "undefined":
-      return e.u8(T_UNDEFINED);
-    case "object":
-      if (value === null) return e.u8(T_NULL);
+  if (typeof value === "number") {
+    e.u8(T_NUMBER);
+    return e.f64(value);
   }
+  if (typeof value === "string") {
+    if (value.isWellFormed()) {
+      e.u8(T_STRING);
+      e.utf8(value);
+    } else {
+      e.u8(T_STRING16);
+      e.utf16(value);
+    }
+    return;
+  }
+  if (typeof value === "boolean") return e.u8(value ? T_TRUE : T_FALSE);
+  if (value === undefined) return e.u8(T_UNDEFINED);
+  if (value === null) return e.u8(T_NULL);
   e.u8(T_BINARY);
   try {
     e.value(value);
@@ -883,7 +995,14 @@ export function encodeValueToScratch(
 // here before making a new string.
 const stringCache: (string | undefined)[] = new Array(512);
 
+// Strings of one character (tags, flags) need no lookup at all.
+const oneChar: string[] = Array.from(
+  { length: 256 },
+  (_, code) => String.fromCharCode(code),
+);
+
 function shortString(bytes: Uint8Array, start: number, length: number): string {
+  if (length === 1) return oneChar[bytes[start]];
   let hash = length;
   for (let i = 0; i < length; i++) hash = (hash * 31 + bytes[start + i]) | 0;
   const slot = hash & 511;
