@@ -4,27 +4,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Thread } from "../mod.ts";
 import { runtime } from "../src/runtime/detect.ts";
-import type { WorkerHandle } from "../src/runtime/types.ts";
-import {
-  prepareSpareWorker,
-  spareWaiting,
-  spawnThreadWorker,
-} from "../src/thread/_spare_worker.ts";
-import { fixtureUrl, libraryUrl, runScript } from "./_helpers.ts";
-
-const echoUrl = new URL(fixtureUrl("echo_worker"));
-
-function echo(handle: WorkerHandle, message: unknown): Promise<unknown> {
-  return new Promise((resolve) => {
-    handle.onMessage(resolve);
-    handle.postMessage(message);
-  });
-}
+import { libraryUrl, runScript } from "./_helpers.ts";
 
 /** Lets the zero-delay timer that spawns a spare fire. */
 const nextTimer = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-test("a spare is spawned only once the process started two threads, and then taken", async () => {
+test("a spare is spawned once the process started two threads, and taken only for its module", async () => {
   const { code, stdout, stderr } = await runScript(
     "tests/fixtures/spare_policy",
   );
@@ -32,24 +17,9 @@ test("a spare is spawned only once the process started two threads, and then tak
   assert.equal(
     stdout,
     `after start 1: false\nafter start 2: ${runtime.spareWorkers}\n` +
+      `after a start on another module: ${runtime.spareWorkers}\n` +
       "after start 3: false\nanswer: three\n",
   );
-});
-
-test("a spare is only handed out for the module it runs", async () => {
-  const other = new URL(fixtureUrl("work"));
-  spawnThreadWorker(echoUrl, {}).terminate();
-  spawnThreadWorker(echoUrl, {}).terminate();
-  prepareSpareWorker(echoUrl);
-  await nextTimer();
-  assert.equal(spareWaiting(), runtime.spareWorkers);
-  spawnThreadWorker(other, { unrefable: true }).terminate();
-  assert.equal(spareWaiting(), runtime.spareWorkers, "still waiting");
-  const taken = spawnThreadWorker(echoUrl, { unrefable: true });
-  assert.equal(spareWaiting(), false);
-  taken.ref(); // unref'd for a daemon: keeps the test alive while it answers
-  assert.equal(await echo(taken, "daemon"), "daemon");
-  taken.terminate();
 });
 
 test("threads started one after another return their own results and errors", async () => {
