@@ -16,16 +16,8 @@
 import { runtime } from "../runtime/detect.ts";
 import type { SpawnOptions, WorkerHandle } from "../runtime/types.ts";
 
-interface Spare {
-  url: string;
-  handle: WorkerHandle;
-  /** Set when the worker ended or failed while it waited: never hand it out. */
-  dead: boolean;
-  /** Set once a thread owns it: its later events are the thread's. */
-  taken: boolean;
-}
-
-let spare: Spare | undefined;
+/** The waiting spare; a spare that ends or fails while it waits leaves it. */
+let spare: { url: string; handle: WorkerHandle } | undefined;
 let starts = 0;
 let scheduled = false;
 
@@ -40,9 +32,8 @@ export function spawnThreadWorker(
 ): WorkerHandle {
   starts++;
   const waiting = spare;
-  if (waiting !== undefined && !waiting.dead && waiting.url === url.href) {
+  if (waiting !== undefined && waiting.url === url.href) {
     spare = undefined;
-    waiting.taken = true;
     if (!options.unrefable) waiting.handle.ref();
     return waiting.handle;
   }
@@ -60,18 +51,18 @@ export function spawnThreadWorker(
  */
 export function prepareSpareWorker(url: URL): void {
   if (!runtime.spareWorkers || starts < 2 || scheduled) return;
-  if (spare !== undefined && !spare.dead) return;
+  if (spare !== undefined) return;
   scheduled = true;
   const timer = setTimeout(() => {
     scheduled = false;
-    if (spare === undefined || spare.dead) spawnSpare(url);
+    if (spare === undefined) spawnSpare(url);
   }, 0) as unknown as { unref?: () => void };
   timer.unref?.();
 }
 
 /** Whether a spare worker waits to be taken (for tests). */
 export function spareWaiting(): boolean {
-  return spare !== undefined && !spare.dead;
+  return spare !== undefined;
 }
 
 function spawnSpare(url: URL): void {
@@ -82,10 +73,9 @@ function spawnSpare(url: URL): void {
     return; // A thread's own spawn reports such failures.
   }
   handle.unref();
-  const waiting: Spare = { url: url.href, handle, dead: false, taken: false };
+  const waiting = { url: url.href, handle };
+  // Once taken, its events are the thread's: `spare` no longer names it.
   const retire = () => {
-    if (waiting.taken) return;
-    waiting.dead = true;
     if (spare === waiting) spare = undefined;
   };
   handle.onError(retire);
