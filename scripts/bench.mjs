@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Runs every benchmark in bench/ on Deno, Bun and Node (Node runs the copy
+// Runs every benchmark in bench/ on Deno, Bun and every Node line of the matrix (Node runs the copy
 // compiled against the built npm package), printing each one's table.
 // Exits non-zero when a benchmark fails to run.
-// Usage: node scripts/bench.mjs [deno|bun|node ...] [-- name filters] [--- bench args]
+// Usage: node scripts/bench.mjs [deno|bun|node|node20|node22|... ...] [-- name filters] [--- bench args]
 import { spawnSync } from "node:child_process";
 import {
   buildForNode,
+  isNode,
   parseArgs,
   pickFiles,
   programCommand,
@@ -24,7 +25,7 @@ const benches = pickFiles(
   filters,
 );
 
-if (runtimes.includes("node")) buildForNode();
+if (runtimes.some(isNode)) buildForNode();
 
 const failures = [];
 for (const file of benches) {

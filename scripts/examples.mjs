@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Runs every program in examples/ on Deno, Bun and Node (Node runs the copy
+// Runs every program in examples/ on Deno, Bun and every Node line of the matrix (Node runs the copy
 // compiled against the built npm package), printing each one's output.
 // Exits non-zero when any example fails on any runtime.
-// Usage: node scripts/examples.mjs [deno|bun|node ...] [-- name filters]
+// Usage: node scripts/examples.mjs [deno|bun|node|node20|node22|... ...] [-- name filters]
 import { spawnSync } from "node:child_process";
 import {
   buildForNode,
+  isNode,
   parseArgs,
   pickFiles,
   programCommand,
@@ -19,7 +20,7 @@ const examples = pickFiles(
   filters,
 );
 
-if (runtimes.includes("node")) buildForNode();
+if (runtimes.some(isNode)) buildForNode();
 
 const failures = [];
 for (const file of examples) {

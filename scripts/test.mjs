@@ -1,13 +1,20 @@
 #!/usr/bin/env node
-// Runs the test suite on Deno, Bun and Node (Node against the built npm
-// package), prints each runtime's own summary, then one line of its own:
-// `N passed, M failed`. Exits non-zero when any runtime fails.
-// Usage: node scripts/test.mjs [deno|bun|node ...] [-- file filters]
+// Runs the test suite on Deno, Bun and every Node line of the matrix (Node
+// against the built npm package), prints each runtime's own summary, then one
+// line of its own: `N passed, M failed`. Exits non-zero when any runtime fails.
+// Usage: node scripts/test.mjs [deno|bun|node|node20|node22|... ...] [-- file filters]
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { bin, parseArgs, pickFiles, root } from "./_runner.mjs";
+import {
+  bin,
+  isNode,
+  nodeBinary,
+  parseArgs,
+  pickFiles,
+  root,
+} from "./_runner.mjs";
 
-const { runtimes, filters } = parseArgs(process.argv.slice(2));
+const { runtimes, filters, skipped } = parseArgs(process.argv.slice(2));
 const testFiles = pickFiles(
   "tests",
   (file) => file.endsWith("_test.ts"),
@@ -64,32 +71,36 @@ const commands = {
       "120000",
       ...testFiles.map((f) => `./tests/${f}`),
     ]),
-  node: () => {
-    const build = run(bin("deno"), [
-      "run",
-      "-A",
-      "scripts/build_npm.ts",
-      "--tests",
-    ]);
-    if (build.status !== 0) return { output: "", status: 1 };
-    const files = testFiles.map((f) =>
-      join(".node-test", "tests", f.replace(/\.ts$/, ".js"))
-    );
-    return run(process.execPath, [
-      "--test",
-      "--test-reporter=tap",
-      "--test-concurrency=1",
-      ...files,
-    ]);
-  },
 };
+
+let built = null;
+/** Builds npm/ and .node-test/ once, for every Node line. */
+function buildForNode() {
+  built ??= run(bin("deno"), ["run", "-A", "scripts/build_npm.ts", "--tests"]);
+  return built.status === 0;
+}
+
+function runNode(line) {
+  if (!buildForNode()) return { output: "", status: 1 };
+  const files = testFiles.map((f) =>
+    join(".node-test", "tests", f.replace(/\.ts$/, ".js"))
+  );
+  return run(nodeBinary(line), [
+    "--test",
+    "--test-reporter=tap",
+    "--test-concurrency=1",
+    ...files,
+  ]);
+}
 
 let passed = 0;
 let failed = 0;
 const lines = [];
 for (const name of runtimes) {
-  const { output, status } = commands[name]();
-  const counts = parsers[name](output);
+  const { output, status } = isNode(name)
+    ? runNode(name.slice(4))
+    : commands[name]();
+  const counts = parsers[isNode(name) ? "node" : name](output);
   if (counts === null) {
     failed += 1;
     lines.push(`${name}: no summary (exit ${status}) — counted as 1 failure`);
@@ -100,6 +111,7 @@ for (const name of runtimes) {
   failed += counts.failed;
   lines.push(`${name}: ${counts.passed} passed, ${counts.failed} failed`);
 }
+for (const name of skipped) lines.push(`${name}: skipped (no binary here)`);
 console.log("\n" + lines.join("\n"));
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
