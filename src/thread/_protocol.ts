@@ -21,8 +21,14 @@ export interface EncodedValue {
 export const STATE = 0;
 /** Control block cell: the exit code, once the thread called exit. */
 export const EXIT_CODE = 1;
+/**
+ * Control block cell: 1 once the thread's worker is about to end. A worker
+ * outlives its target while non-daemon threads it started still run; its
+ * parent must not end before it, or the runtime would stop them with it.
+ */
+export const WORKER_GONE = 2;
 /** The number of `Int32` cells in a control block. */
-export const CONTROL_CELLS = 2;
+export const CONTROL_CELLS = 3;
 /** State: the target is running (or the thread has not started yet). */
 export const RUNNING = 0;
 /** State: the target finished; its outcome waits on the result port. */

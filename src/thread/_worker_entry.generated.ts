@@ -44,7 +44,8 @@ interface Scope {
     exit(code?: number): never;
     on(event: string, listener: (value: never) => void): void;
     getBuiltinModule?: (id: string) => unknown;
-    stderr?: { write(text: string): unknown };
+    stdout?: WorkerStdio;
+    stderr?: WorkerStdio;
   };
   postMessage?: (message: unknown, transfer?: object[]) => void;
   addEventListener(
@@ -58,6 +59,18 @@ interface Scope {
   ): void;
   WorkerGlobalScope?: unknown;
   onmessage?: unknown;
+}
+
+/** What this module touches of a Node worker's `process.stdout`/`stderr`. */
+interface WorkerStdio {
+  write(text: string): unknown;
+  _write?: (chunk: Uint8Array, encoding: string, done: () => void) => void;
+  _writev?: (chunks: { chunk: Uint8Array }[], done: () => void) => void;
+}
+
+/** What this module uses of `node:fs`. */
+interface SyncFs {
+  writeSync(fd: number, data: Uint8Array | string): number;
 }
 
 const scope = globalThis as unknown as Scope;
@@ -81,6 +94,7 @@ function nodeParent(
 ): ParentHandle | null {
   const port = workerThreads.parentPort;
   if (port === null) return null;
+  writeStdioToDescriptors();
   const listeners: ((message: unknown) => void)[] = [];
   return {
     postMessage: (message, transfer) => port.postMessage(message, transfer),
@@ -92,6 +106,55 @@ function nodeParent(
       for (const listener of listeners.splice(0)) port.off("message", listener);
     },
   };
+}
+
+/**
+ * Makes a Node worker's `process.stdout` and `process.stderr` (and so its
+ * `console`) write straight to the process's descriptors 1 and 2, as Deno's
+ * and Bun's workers do. Node otherwise sends a worker's output to its parent
+ * as messages that the parent writes later, on its own loop: a line printed
+ * before the thread's result can then appear after what the joiner prints
+ * once `join()` resolved, and a nested thread's lines can be lost at exit
+ * (Node 22 to 26 lose them often). A direct write is done when `write()`
+ * returns, so neither can happen. Does nothing outside Node.
+ */
+function writeStdioToDescriptors(): void {
+  const process = scope.process;
+  if (scope.Deno !== undefined || scope.Bun !== undefined) return;
+  const fs = process?.getBuiltinModule?.("node:fs") as SyncFs | undefined;
+  if (fs === undefined) return;
+  for (
+    const [stream, fd] of [[process!.stdout, 1], [process!.stderr, 2]] as const
+  ) {
+    if (stream === undefined) continue;
+    stream._write = (chunk, _encoding, done) => {
+      writeFully(fs, fd, chunk);
+      done();
+    };
+    stream._writev = (chunks, done) => {
+      for (const { chunk } of chunks) writeFully(fs, fd, chunk);
+      done();
+    };
+  }
+}
+
+/**
+ * Writes all of `chunk` to `fd`, waiting out a full non-blocking pipe. Output
+ * to a closed pipe is dropped, as nobody can read it.
+ */
+function writeFully(fs: SyncFs, fd: number, chunk: Uint8Array | string): void {
+  let bytes = typeof chunk === "string"
+    ? new TextEncoder().encode(chunk)
+    : chunk;
+  while (bytes.length > 0) {
+    try {
+      bytes = bytes.subarray(fs.writeSync(fd, bytes));
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== "EAGAIN") return; // EPIPE, EBADF: no reader left
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
 }
 
 /**
@@ -176,9 +239,9 @@ function writeStderr(text: string): void {
     return;
   }
   const fs = scope.process!.getBuiltinModule?.("node:fs") as
-    | { writeSync(fd: number, text: string): number }
+    | SyncFs
     | undefined;
-  if (fs !== undefined) fs.writeSync(2, text);
+  if (fs !== undefined) writeFully(fs, 2, text);
   else scope.process!.stderr!.write(text);
 }
 
@@ -196,8 +259,14 @@ interface EncodedValue {
 const STATE = 0;
 /** Control block cell: the exit code, once the thread called exit. */
 const EXIT_CODE = 1;
+/**
+ * Control block cell: 1 once the thread's worker is about to end. A worker
+ * outlives its target while non-daemon threads it started still run; its
+ * parent must not end before it, or the runtime would stop them with it.
+ */
+const WORKER_GONE = 2;
 /** The number of `Int32` cells in a control block. */
-const CONTROL_CELLS = 2;
+const CONTROL_CELLS = 3;
 /** State: the target is running (or the thread has not started yet). */
 const RUNNING = 0;
 /** State: the target finished; its outcome waits on the result port. */
@@ -514,6 +583,9 @@ function end(slot: SelfSlot): Promise<void> {
       // The shared-buffer directory may stop reading this thread's port
       // (after what the thread posted on it before).
       directoryPort?.postMessage({ t: "bye" });
+      // The parent's worker may end now (nothing of this one is left to stop).
+      Atomics.store(slot.control, WORKER_GONE, 1);
+      Atomics.notify(slot.control, WORKER_GONE);
       exitThread();
     },
   );

@@ -58,24 +58,34 @@ export function trackThread(thread: Thread): void {
 /** Forgets an ended thread. */
 export function untrackThread(thread: Thread): void {
   alive.delete(thread);
-  if (idleWaiters.length > 0 && !hasNonDaemonThreads()) {
-    for (const wake of idleWaiters.splice(0)) wake();
-  }
-}
-
-const idleWaiters: (() => void)[] = [];
-
-function hasNonDaemonThreads(): boolean {
-  for (const thread of alive) if (!thread.daemon) return true;
-  return false;
 }
 
 /**
- * Resolves once every non-daemon thread this thread started has ended: a
- * worker waits for them before it exits, as Python's process does.
+ * Non-daemon threads whose worker has not ended yet: a worker outlives its
+ * thread's target while non-daemon threads that it started still run.
+ */
+const workers = new Set<Thread>();
+const idleWaiters: (() => void)[] = [];
+
+/** Records the worker of a started non-daemon thread until it ends. */
+export function trackWorker(thread: Thread): void {
+  workers.add(thread);
+}
+
+/** Forgets the worker of a thread once it ended (or is about to). */
+export function untrackWorker(thread: Thread): void {
+  workers.delete(thread);
+  if (workers.size === 0) { for (const wake of idleWaiters.splice(0)) wake(); }
+}
+
+/**
+ * Resolves once every non-daemon thread this thread started has ended, and
+ * its worker too (with the threads that worker started): a worker waits for
+ * them before it exits, as Python's process does, since ending it would stop
+ * them.
  */
 export function nonDaemonThreadsEnded(): Promise<void> {
-  if (!hasNonDaemonThreads()) return Promise.resolve();
+  if (workers.size === 0) return Promise.resolve();
   return new Promise((resolve) => idleWaiters.push(resolve));
 }
 

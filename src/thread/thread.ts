@@ -40,6 +40,7 @@ import {
   type StartMessage,
   STATE,
   type TargetSpec,
+  WORKER_GONE,
 } from "./_protocol.ts";
 import { classLevels, ownFields } from "./_class_source.ts";
 import { prepareSpareWorker, spawnThreadWorker } from "./_spare_worker.ts";
@@ -50,7 +51,9 @@ import {
   setMainThreadFactory,
   setSelfThreadFactory,
   trackThread,
+  trackWorker,
   untrackThread,
+  untrackWorker,
 } from "./registry.ts";
 
 /** What a thread runs: a self-contained function, or a module's export. */
@@ -423,6 +426,15 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     handle.onError((error) => this.#finish(error));
     handle.onExit((code) => this.#finish(undefined, code));
     trackThread(this);
+    if (!this.#daemon) {
+      trackWorker(this);
+      const gone = (): void => untrackWorker(this);
+      handle.onExit(gone);
+      handle.onError(gone);
+      const exiting = Atomics.waitAsync(control, WORKER_GONE, 0);
+      if (exiting.async) void exiting.value.then(gone);
+      else gone();
+    }
     handle.postMessage(
       {
         ...message,
@@ -587,6 +599,9 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     }
     this.#port!.close();
     untrackThread(this);
+    // A worker that reported no outcome is gone (Deno's web workers signal
+    // no exit).
+    if (received === undefined) untrackWorker(this);
     prepareSpareWorker(entryUrl);
     if (!this.#outcome.ok && !this.#joinCalled) {
       reportUnhandled(this.#outcome.error, this);

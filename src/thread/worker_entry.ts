@@ -42,6 +42,7 @@ import {
   type SelfSlot,
   type StartMessage,
   STATE,
+  WORKER_GONE,
 } from "./_protocol.ts";
 
 type Target = (...args: unknown[]) => unknown;
@@ -247,6 +248,9 @@ function end(slot: SelfSlot): Promise<void> {
       // The shared-buffer directory may stop reading this thread's port
       // (after what the thread posted on it before).
       directoryPort?.postMessage({ t: "bye" });
+      // The parent's worker may end now (nothing of this one is left to stop).
+      Atomics.store(slot.control, WORKER_GONE, 1);
+      Atomics.notify(slot.control, WORKER_GONE);
       exitThread();
     },
   );
