@@ -4,6 +4,10 @@
  * and the other primitives on shared memory, cross-thread queues, a shared map
  * and a thread-pool executor, on Deno, Bun and Node alike.
  *
+ * Supported runtimes: Deno 2.9 and later, Bun 1.4 and later, Node 20, 22, 24
+ * and 26 (every change is tested on Deno 2.9.6, Bun 1.4.5 and Node 20.20.2,
+ * 22.23.5, 24.22.3 and 26.12.1).
+ *
  * @example Usage
  * ```ts
  * import { Thread } from "@threading/threading";

@@ -83,7 +83,8 @@ function buildPackage(): void {
         types: "./esm/mod.d.ts",
         exports: { ".": { types: "./esm/mod.d.ts", import: "./esm/mod.js" } },
         files: ["esm/", "README.md", "LICENSE"],
-        engines: { node: ">=20" },
+        // Tested on Node 20, 22, 24 and 26, Deno 2.9 and Bun 1.4 (README).
+        engines: { node: ">=20", deno: ">=2.9", bun: ">=1.4" },
         sideEffects: false,
         keywords: [
           "threads",

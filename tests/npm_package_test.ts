@@ -154,7 +154,7 @@ test("npm package: package.json has exports, types, engines and deno.json's vers
     types: "./esm/mod.d.ts",
     import: "./esm/mod.js",
   });
-  assert.equal(pkg.engines.node, ">=20");
+  assert.deepEqual(pkg.engines, { node: ">=20", deno: ">=2.9", bun: ">=1.4" });
   assert.equal(pkg.dependencies, undefined);
   const files: string[] = JSON.parse(
     readFileSync(join(work, "files.json"), "utf8"),
