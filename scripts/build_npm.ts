@@ -68,7 +68,11 @@ const packageDir = outIndex < 0
 function buildPackage(): void {
   const out = packageDir;
   rmSync(out, { recursive: true, force: true });
-  compile(join(out, "esm"), [join(root, "mod.ts"), ...listTs("src")], true);
+  compile(
+    join(out, "esm"),
+    [join(root, "mod.ts"), join(root, "testing.ts"), ...listTs("src")],
+    true,
+  );
   writeFileSync(
     join(out, "package.json"),
     JSON.stringify(
@@ -81,10 +85,17 @@ function buildPackage(): void {
         type: "module",
         main: "./esm/mod.js",
         types: "./esm/mod.d.ts",
-        exports: { ".": { types: "./esm/mod.d.ts", import: "./esm/mod.js" } },
+        exports: {
+          ".": { types: "./esm/mod.d.ts", import: "./esm/mod.js" },
+          "./testing": {
+            types: "./esm/testing.d.ts",
+            import: "./esm/testing.js",
+          },
+        },
         files: ["esm/", "README.md", "LICENSE"],
         engines: { node: ">=20" },
-        sideEffects: false,
+        // The testing entry point installs its hooks when imported.
+        sideEffects: ["./esm/testing.js"],
         keywords: [
           "threads",
           "worker",
@@ -131,6 +142,10 @@ function buildNodeTests(): void {
     const text = readFileSync(path, "utf8");
     const rewritten = text
       .replace(/(["'])(?:\.\.\/)+mod\.js\1/g, '"@threading/threading"')
+      .replace(
+        /(["'])(?:\.\.\/)+testing\.js\1/g,
+        '"@threading/threading/testing"',
+      )
       // tsc wraps dynamic import() in a helper; a thread target is sent as
       // source text without the helper, so unwrap it.
       .replace(/__rewriteRelativeImportExtension\(([^()]*)\)/g, "$1");

@@ -7,7 +7,8 @@ import {
 } from "../errors.ts";
 import { runtime } from "../runtime/detect.ts";
 import type { WorkerHandle } from "../runtime/types.ts";
-import { holdEventLoop, waitAsync } from "../sync/futex.ts";
+import { holdEventLoop } from "../sync/futex.ts";
+import { watch } from "../_watch.ts";
 import { globalsBuffer, nextIdent, setFate } from "../thread/_globals.ts";
 import { ENDED, FAILED } from "../thread/_protocol.ts";
 import { launchDirectory, linkForNewThread } from "../transfer/_directory.ts";
@@ -688,9 +689,11 @@ class Engine {
         this.settleWaiters();
         if (this.outstanding === 0) break;
         Atomics.store(control, C_MAIN_WAITING, 1);
-        if (Atomics.load(control, C_RESULTS) === seen) {
-          await waitAsync(control, C_RESULTS, seen);
-        }
+        // A bare waitAsync: the hold above keeps the loop alive, and the
+        // testing entry point should not count the pool's own wait as a
+        // user's pending wait.
+        const pending = Atomics.waitAsync(control, C_RESULTS, seen);
+        if (pending.async) await pending.value;
         Atomics.store(control, C_MAIN_WAITING, 0);
       }
     } finally {
@@ -1169,15 +1172,18 @@ export class ThreadPoolExecutor {
         }`,
       );
     }
+    const name = prefix ?? `ThreadPoolExecutor-${executorCounter++}`;
     this.#engine = new Engine(
       maxWorkers,
-      prefix ?? `ThreadPoolExecutor-${executorCounter++}`,
+      name,
       maxQueue,
       idleTimeout,
       abortRunning === "terminate",
       initializer,
       encodeChecked(initargs, "initargs"),
     );
+    const engine = this.#engine;
+    watch.current?.executorCreated(name, () => engine.shut);
   }
 
   /** The most workers this pool runs at once. */

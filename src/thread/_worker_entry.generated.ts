@@ -196,8 +196,13 @@ interface EncodedValue {
 const STATE = 0;
 /** Control block cell: the exit code, once the thread called exit. */
 const EXIT_CODE = 1;
+/**
+ * Control block cell: how many waits (`sync/futex.ts`) the thread is in right
+ * now, for the testing entry point's report of a leaked thread.
+ */
+const WAITING = 2;
 /** The number of `Int32` cells in a control block. */
-const CONTROL_CELLS = 2;
+const CONTROL_CELLS = 3;
 /** State: the target is running (or the thread has not started yet). */
 const RUNNING = 0;
 /** State: the target finished; its outcome waits on the result port. */

@@ -14,6 +14,7 @@ import {
 import { functionToSource } from "../transfer/function_source.ts";
 import { launchDirectory, linkForNewThread } from "../transfer/_directory.ts";
 import { waitAsync } from "../sync/futex.ts";
+import { watch } from "../_watch.ts";
 import {
   describe,
   validateSignal,
@@ -40,6 +41,7 @@ import {
   type StartMessage,
   STATE,
   type TargetSpec,
+  WAITING,
 } from "./_protocol.ts";
 import { classLevels, ownFields } from "./_class_source.ts";
 import { prepareSpareWorker, spawnThreadWorker } from "./_spare_worker.ts";
@@ -423,6 +425,11 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     handle.onError((error) => this.#finish(error));
     handle.onExit((code) => this.#finish(undefined, code));
     trackThread(this);
+    watch.current?.threadStarted(
+      this,
+      () => this.#finish(),
+      () => Atomics.load(control, WAITING) > 0,
+    );
     handle.postMessage(
       {
         ...message,
@@ -618,6 +625,7 @@ function readOutcome<T>(
 
 /** Hands an error nobody joined to `Thread.excepthook`, like Python. */
 function reportUnhandled(error: unknown, thread: Thread): void {
+  watch.current?.threadUnhandled(thread, error);
   const hook = typeof Thread.excepthook === "function"
     ? Thread.excepthook
     : defaultExcepthook;
