@@ -131,7 +131,10 @@ function buildNodeTests(): void {
   // (the shared-buffer directory's), which an import graph would miss.
   const files = [
     ...listTs("tests"),
-    ...listTs("examples"),
+    // The Deno.test and bun:test suites run on their own runners only.
+    ...listTs("examples").filter((file) =>
+      !/examples[\\/]testing[\\/](deno|bun)_test\.ts$/.test(file)
+    ),
     ...listTs("bench"),
     ...listTs("src"),
   ];
