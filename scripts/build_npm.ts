@@ -21,6 +21,7 @@ import {
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeBundle } from "./bundle_worker_entry.mjs";
+import { BLOCKS_DIR, writeBlocks } from "../tests/_doc_blocks.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const tsc = join(root, "node_modules", ".bin", "tsc");
@@ -129,7 +130,10 @@ function buildNodeTests(): void {
   rmSync(out, { recursive: true, force: true });
   // All of src too: tests that import internals reach workers by URL only
   // (the shared-buffer directory's), which an import graph would miss.
+  // The docs' code blocks, as programs (see tests/_doc_blocks.ts).
+  writeBlocks(root);
   const files = [
+    ...listTs(BLOCKS_DIR),
     ...listTs("tests"),
     // The Deno.test and bun:test suites run on their own runners only.
     ...listTs("examples").filter((file) =>
@@ -152,7 +156,11 @@ function buildNodeTests(): void {
       // tsc wraps dynamic import() in a helper; a thread target is sent as
       // source text without the helper, so unwrap it.
       .replace(/__rewriteRelativeImportExtension\(([^()]*)\)/g, "$1");
-    if (rewritten !== text) writeFileSync(path, rewritten);
+    const final = file.startsWith(BLOCKS_DIR)
+      // A doc block's `import.meta.resolve("@threading/threading")` too.
+      ? rewritten.replace(/(["'])\.\.\/mod\.ts\1/g, '"@threading/threading"')
+      : rewritten;
+    if (final !== text) writeFileSync(path, final);
   }
   const link = join(out, "node_modules", "@threading", "threading");
   mkdirSync(dirname(link), { recursive: true });
