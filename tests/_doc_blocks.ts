@@ -48,7 +48,7 @@ export function extractBlocks(root: string): DocBlock[] {
       : `docs_${file.slice(5, -3).replace(/[^a-z0-9]+/gi, "_")}`;
     let count = 0;
     for (let i = 0; i < lines.length; i++) {
-      const fence = /^(`{3,})(\S*)\s*$/.exec(lines[i]);
+      const fence = /^(`{3,})([^\s`]*)(?:\s.*)?$/.exec(lines[i]);
       if (fence === null) continue;
       const end = lines.findIndex((l, j) => j > i && l === fence[1]);
       if (end < 0) throw new Error(`${file}:${i + 1}: unclosed code block`);
