@@ -32,7 +32,24 @@
 import { watch, type Watcher } from "./src/_watch.ts";
 import type { Thread } from "./src/thread/thread.ts";
 
-/** One thing a test left behind, as {@linkcode LeakError} lists it. */
+/**
+ * One thing a test left behind, as {@linkcode LeakError} lists it.
+ *
+ * @example Usage
+ * ```ts
+ * import { ThreadPoolExecutor } from "@threading/threading";
+ * import { assertNoLeaks, type Leak, LeakError } from "@threading/threading/testing";
+ * import assert from "node:assert/strict";
+ *
+ * const pool = new ThreadPoolExecutor({ maxWorkers: 1, threadNamePrefix: "open" });
+ * const error = await assertNoLeaks().catch((e: unknown) => e);
+ * assert.ok(error instanceof LeakError);
+ * const leak: Leak = error.leaks[0];
+ * assert.equal(leak.kind, "executor");
+ * assert.equal(leak.name, "open");
+ * await pool.shutdown();
+ * ```
+ */
 export interface Leak {
   /**
    * What leaked: a non-daemon `"thread"` still alive, an `"executor"` never
@@ -88,7 +105,19 @@ export class LeakError extends Error {
   }
 }
 
-/** Options for {@linkcode assertNoLeaks} and {@linkcode withLeakCheck}. */
+/**
+ * Options for {@linkcode assertNoLeaks} and {@linkcode withLeakCheck}.
+ *
+ * @example Usage
+ * ```ts
+ * import { Thread } from "@threading/threading";
+ * import { assertNoLeaks, type LeakCheckOptions } from "@threading/threading/testing";
+ *
+ * new Thread({ target: () => 1 }).start(); // not joined, but ends on its own
+ * const options: LeakCheckOptions = { timeout: 10_000 };
+ * await assertNoLeaks(options); // gives the thread up to 10 s to end
+ * ```
+ */
 export interface LeakCheckOptions {
   /**
    * How long (ms) to let threads end, executors shut down and waits settle

@@ -73,6 +73,15 @@ if (runtimeName === "deno") {
     );
     assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
   });
+
+  test("docs: every @example of the API type-checks (deno check --doc-only)", () => {
+    const result = spawnSync(
+      process.execPath,
+      ["check", "--doc-only", "mod.ts", "testing.ts", "src/"],
+      { cwd: root, encoding: "utf8" },
+    );
+    assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+  });
 }
 
 for (const block of blocks) {

@@ -55,13 +55,40 @@ import {
   untrackThread,
 } from "./registry.ts";
 
-/** What a thread runs: a self-contained function, or a module's export. */
+/**
+ * What a thread runs: a self-contained function, or a module's export.
+ *
+ * @example Usage
+ * ```ts
+ * import { Thread, type ThreadTarget } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const add: ThreadTarget<number, [number, number]> = (a: number, b: number) => a + b;
+ * assert.equal(await new Thread({ target: add, args: [1, 2] }).start().join(), 3);
+ * ```
+ */
 // deno-lint-ignore no-explicit-any
 export type ThreadTarget<T = unknown, A extends unknown[] = any[]> =
   | ((...args: A) => T | Promise<T>)
   | ModuleFunction<A, T>;
 
-/** Options for {@linkcode Thread}. */
+/**
+ * Options for {@linkcode Thread}.
+ *
+ * @example Usage
+ * ```ts
+ * import { Thread, type ThreadOptions } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ThreadOptions<number, [number]> = {
+ *   target: (n: number) => n * 2,
+ *   args: [21],
+ *   name: "doubler",
+ *   daemon: false,
+ * };
+ * assert.equal(await new Thread(options).start().join(), 42);
+ * ```
+ */
 // deno-lint-ignore no-explicit-any
 export interface ThreadOptions<T = unknown, A extends unknown[] = any[]> {
   /**
@@ -87,7 +114,20 @@ export interface ThreadOptions<T = unknown, A extends unknown[] = any[]> {
   daemon?: boolean;
 }
 
-/** What {@linkcode Thread.excepthook} receives, like Python's `ExceptHookArgs`. */
+/**
+ * What {@linkcode Thread.excepthook} receives, like Python's `ExceptHookArgs`.
+ *
+ * @example Usage
+ * ```ts
+ * import { type ExceptHookArgs, Thread } from "@threading/threading";
+ *
+ * const previous = Thread.excepthook;
+ * Thread.excepthook = (args: ExceptHookArgs) => {
+ *   console.error(`${args.thread?.name}: ${args.excType}: ${args.excValue}`);
+ * };
+ * Thread.excepthook = previous;
+ * ```
+ */
 export interface ExceptHookArgs {
   /** The error (or other value) the thread ended with. */
   error: unknown;
