@@ -93,7 +93,7 @@ function buildPackage(): void {
             import: "./esm/testing.js",
           },
         },
-        files: ["esm/", "README.md", "LICENSE"],
+        files: ["esm/", "docs/", "README.md", "LICENSE"],
         engines: { node: ">=20" },
         // The testing entry point installs its hooks when imported.
         sideEffects: ["./esm/testing.js"],
@@ -112,8 +112,11 @@ function buildPackage(): void {
       2,
     ) + "\n",
   );
-  for (const file of ["README.md", "LICENSE"]) {
-    if (existsSync(join(root, file))) cpSync(join(root, file), join(out, file));
+  // The README links to the guides in docs/.
+  for (const file of ["README.md", "LICENSE", "docs"]) {
+    if (existsSync(join(root, file))) {
+      cpSync(join(root, file), join(out, file), { recursive: true });
+    }
   }
 }
 
