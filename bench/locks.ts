@@ -17,6 +17,7 @@
 import { Mutex } from "async-mutex";
 import process from "node:process";
 import { Lock, RLock, Thread } from "../mod.ts";
+import { saveResults } from "./_results.ts";
 
 const RUNS = 9;
 const ROUNDS = 15;
@@ -214,8 +215,12 @@ rows.push([
 ]);
 
 // Contended hand-offs.
+const contendedFigures: Record<string, number> = {};
 for (const threads of [2, 4]) {
   const [floor, ours, ratio] = await contended(threads, 200_000 / threads);
+  contendedFigures[`contended${threads}Ours`] = ours;
+  contendedFigures[`contended${threads}Floor`] = floor;
+  contendedFigures[`contended${threads}Ratio`] = ratio;
   rows.push([
     `contended, ${threads} threads (hand-offs/s)`,
     "Lock",
@@ -241,3 +246,11 @@ const widths = header.map((_, i) =>
 for (const row of [header, ...rows]) {
   console.log(row.map((cell, i) => cell.padEnd(widths[i])).join("  "));
 }
+saveResults("locks", { runs: RUNS, rounds: ROUNDS }, {
+  lockNs,
+  floorNs,
+  rlockNs,
+  asyncLockNs,
+  asyncMutexNs,
+  ...contendedFigures,
+});

@@ -18,6 +18,7 @@ import process from "node:process";
 import { MessageChannel, Worker } from "node:worker_threads";
 import { Queue } from "../mod.ts";
 import type { Command } from "./_queues_worker.ts";
+import { saveResults } from "./_results.ts";
 
 const runtime = process.versions.deno !== undefined
   ? "deno"
@@ -151,6 +152,7 @@ const scenarios: [string, Item, number, number][] = [
   ["64 KB 1→1", "64KB", 1, 2_000],
 ];
 const rows: string[][] = [];
+const figures: Record<string, number> = {};
 for (const [name, item, pairs, n] of scenarios) {
   if (!name.includes(only)) continue;
   const producers = sides.slice(0, pairs);
@@ -165,6 +167,10 @@ for (const [name, item, pairs, n] of scenarios) {
   }
   const bytes = item === "64KB";
   const scale = bytes ? 65536 : 1;
+  // Items (or bytes, for 64 KB items) per second.
+  figures[`${name} getSync`] = median(sync) * scale;
+  figures[`${name} await get`] = median(async) * scale;
+  figures[`${name} postMessage`] = median(ports) * scale;
   // Ratios are taken run by run (the same moments of machine load), then the median.
   const ratio = (ours: number[]) =>
     median(ours.map((value, r) => value / ports[r])).toFixed(1) + "x";
@@ -200,3 +206,4 @@ const line = (cells: string[]) =>
 console.log(line(header));
 console.log("| " + widths.map((w) => "-".repeat(w)).join(" | ") + " |");
 for (const row of rows) console.log(line(row));
+saveResults("queues", { runs, only }, figures);

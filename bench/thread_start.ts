@@ -22,6 +22,7 @@ import { Worker as NodeWorker } from "node:worker_threads";
 import process from "node:process";
 import { availableParallelism, loadavg } from "node:os";
 import { Thread } from "../mod.ts";
+import { saveResults } from "./_results.ts";
 
 const runtime = process.versions.deno !== undefined
   ? "deno"
@@ -191,3 +192,17 @@ console.log(
     median(speedups).toFixed(2)
   }x |`,
 );
+saveResults("thread_start", {
+  iterations,
+  rounds,
+  increments: total,
+}, {
+  threadStartMs: median(threadTimes),
+  rawStartMs: median(rawTimes),
+  startRatio,
+  twoThreadsMs: median(twoThreads),
+  twoRawMs: median(twoRaw),
+  oneThreadMs: median(oneThread),
+  countSpeedRatio: countRatio,
+  speedup: median(speedups),
+});

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every benchmark in bench/ on Deno, Bun and every Node line of the matrix (Node runs the copy
 // compiled against the built npm package), printing each one's table.
-// Exits non-zero when a benchmark fails to run.
+// Then draws bench/*.svg from the results the benchmarks wrote
+// (scripts/bench_charts.mjs). Exits non-zero when a benchmark fails to run.
 // Usage: node scripts/bench.mjs [deno|bun|node|node20|node22|... ...] [-- name filters] [--- bench args]
 import { spawnSync } from "node:child_process";
 import {
@@ -42,6 +43,11 @@ for (const file of benches) {
     }
   }
 }
+// Redraws the charts from the results the benchmarks just wrote.
+spawnSync(process.execPath, ["scripts/bench_charts.mjs"], {
+  cwd: root,
+  stdio: "inherit",
+});
 console.log(
   `\n${benches.length} benchmarks on ${
     runtimes.join(", ")

@@ -21,6 +21,7 @@ import {
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { writeBundle } from "./bundle_worker_entry.mjs";
+import { BLOCKS_DIR, writeBlocks } from "../tests/_doc_blocks.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const tsc = join(root, "node_modules", ".bin", "tsc");
@@ -68,7 +69,11 @@ const packageDir = outIndex < 0
 function buildPackage(): void {
   const out = packageDir;
   rmSync(out, { recursive: true, force: true });
-  compile(join(out, "esm"), [join(root, "mod.ts"), ...listTs("src")], true);
+  compile(
+    join(out, "esm"),
+    [join(root, "mod.ts"), join(root, "testing.ts"), ...listTs("src")],
+    true,
+  );
   writeFileSync(
     join(out, "package.json"),
     JSON.stringify(
@@ -81,11 +86,18 @@ function buildPackage(): void {
         type: "module",
         main: "./esm/mod.js",
         types: "./esm/mod.d.ts",
-        exports: { ".": { types: "./esm/mod.d.ts", import: "./esm/mod.js" } },
-        files: ["esm/", "README.md", "LICENSE"],
+        exports: {
+          ".": { types: "./esm/mod.d.ts", import: "./esm/mod.js" },
+          "./testing": {
+            types: "./esm/testing.d.ts",
+            import: "./esm/testing.js",
+          },
+        },
+        files: ["esm/", "docs/", "README.md", "LICENSE"],
         // Tested on Node 20, 22, 24 and 26, Deno 2.9 and Bun 1.4 (README).
         engines: { node: ">=20", deno: ">=2.9", bun: ">=1.4" },
-        sideEffects: false,
+        // The testing entry point installs its hooks when imported.
+        sideEffects: ["./esm/testing.js"],
         keywords: [
           "threads",
           "worker",
@@ -101,8 +113,11 @@ function buildPackage(): void {
       2,
     ) + "\n",
   );
-  for (const file of ["README.md", "LICENSE"]) {
-    if (existsSync(join(root, file))) cpSync(join(root, file), join(out, file));
+  // The README links to the guides in docs/.
+  for (const file of ["README.md", "LICENSE", "docs"]) {
+    if (existsSync(join(root, file))) {
+      cpSync(join(root, file), join(out, file), { recursive: true });
+    }
   }
 }
 
@@ -119,9 +134,15 @@ function buildNodeTests(): void {
   rmSync(out, { recursive: true, force: true });
   // All of src too: tests that import internals reach workers by URL only
   // (the shared-buffer directory's), which an import graph would miss.
+  // The docs' code blocks, as programs (see tests/_doc_blocks.ts).
+  writeBlocks(root);
   const files = [
+    ...listTs(BLOCKS_DIR),
     ...listTs("tests"),
-    ...listTs("examples"),
+    // The Deno.test and bun:test suites run on their own runners only.
+    ...listTs("examples").filter((file) =>
+      !/examples[\\/]testing[\\/](deno|bun)_test\.ts$/.test(file)
+    ),
     ...listTs("bench"),
     ...listTs("src"),
   ];
@@ -132,10 +153,18 @@ function buildNodeTests(): void {
     const text = readFileSync(path, "utf8");
     const rewritten = text
       .replace(/(["'])(?:\.\.\/)+mod\.js\1/g, '"@threading/threading"')
+      .replace(
+        /(["'])(?:\.\.\/)+testing\.js\1/g,
+        '"@threading/threading/testing"',
+      )
       // tsc wraps dynamic import() in a helper; a thread target is sent as
       // source text without the helper, so unwrap it.
       .replace(/__rewriteRelativeImportExtension\(([^()]*)\)/g, "$1");
-    if (rewritten !== text) writeFileSync(path, rewritten);
+    const final = file.startsWith(BLOCKS_DIR)
+      // A doc block's `import.meta.resolve("@threading/threading")` too.
+      ? rewritten.replace(/(["'])\.\.\/mod\.ts\1/g, '"@threading/threading"')
+      : rewritten;
+    if (final !== text) writeFileSync(path, final);
   }
   const link = join(out, "node_modules", "@threading", "threading");
   mkdirSync(dirname(link), { recursive: true });

@@ -4,7 +4,18 @@
  * @module
  */
 
-/** Options for a wait: how long, and a signal that gives up early. */
+/**
+ * Options for a wait: how long, and a signal that gives up early.
+ *
+ * @example Usage
+ * ```ts
+ * import { Thread, type WaitOptions } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const options: WaitOptions = { timeout: 10_000, signal: new AbortController().signal };
+ * assert.equal(await new Thread({ target: () => 1 }).start().join(options), 1);
+ * ```
+ */
 export interface WaitOptions {
   /**
    * The longest time to wait, in milliseconds. `0` tries once; `Infinity`
@@ -17,7 +28,18 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
-/** Options for a blocking wait (no signal: nothing can abort a blocked thread). */
+/**
+ * Options for a blocking wait (no signal: nothing can abort a blocked thread).
+ *
+ * @example Usage
+ * ```ts
+ * import { Thread, type WaitSyncOptions } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const options: WaitSyncOptions = { timeout: 10_000 };
+ * assert.equal(new Thread({ target: () => 1 }).start().joinSync(options), 1);
+ * ```
+ */
 export interface WaitSyncOptions {
   /**
    * The longest time to wait, in milliseconds. `0` tries once; `Infinity`

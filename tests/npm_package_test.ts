@@ -154,13 +154,24 @@ test("npm package: package.json has exports, types, engines and deno.json's vers
     types: "./esm/mod.d.ts",
     import: "./esm/mod.js",
   });
+  assert.deepEqual(pkg.exports["./testing"], {
+    types: "./esm/testing.d.ts",
+    import: "./esm/testing.js",
+  });
   assert.deepEqual(pkg.engines, { node: ">=20", deno: ">=2.9", bun: ">=1.4" });
   assert.equal(pkg.dependencies, undefined);
   const files: string[] = JSON.parse(
     readFileSync(join(work, "files.json"), "utf8"),
   );
   for (
-    const file of ["esm/mod.js", "esm/mod.d.ts", "package.json", "LICENSE"]
+    const file of [
+      "esm/mod.js",
+      "esm/mod.d.ts",
+      "esm/testing.js",
+      "esm/testing.d.ts",
+      "package.json",
+      "LICENSE",
+    ]
   ) {
     assert.ok(files.includes(file), `${file} is packed`);
   }

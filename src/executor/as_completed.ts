@@ -10,10 +10,38 @@ import { collectFutures } from "./wait.ts";
  * element, which would turn a thenable `Future<R>` into `R`.
  *
  * @typeParam R The future's result type.
+ *
+ * @example Usage
+ * ```ts
+ * import { asCompleted, type CompletedFuture, Future } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const future = new Future<string>();
+ * future.setResult("ready");
+ * for await (const done of asCompleted([future])) {
+ *   const completed: CompletedFuture<string> = done; // a Future without `then`
+ *   assert.equal(await completed.result(), "ready");
+ * }
+ * ```
  */
 export type CompletedFuture<R> = Omit<Future<R>, "then" | "catch" | "finally">;
 
-/** Options for {@linkcode asCompleted}. */
+/**
+ * Options for {@linkcode asCompleted}.
+ *
+ * @example Usage
+ * ```ts
+ * import { asCompleted, type AsCompletedOptions, Future } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const future = new Future<number>();
+ * future.setResult(1);
+ * const options: AsCompletedOptions = { timeout: 10_000 };
+ * for await (const done of asCompleted([future], options)) {
+ *   assert.equal(await done.result(), 1);
+ * }
+ * ```
+ */
 export interface AsCompletedOptions {
   /**
    * The longest time, in milliseconds from the call, to wait for all

@@ -7,7 +7,8 @@ import {
 } from "../errors.ts";
 import { runtime } from "../runtime/detect.ts";
 import type { WorkerHandle } from "../runtime/types.ts";
-import { holdEventLoop, waitAsync } from "../sync/futex.ts";
+import { holdEventLoop } from "../sync/futex.ts";
+import { watch } from "../_watch.ts";
 import { globalsBuffer, nextIdent, setFate } from "../thread/_globals.ts";
 import { ENDED, FAILED } from "../thread/_protocol.ts";
 import { launchDirectory, linkForNewThread } from "../transfer/_directory.ts";
@@ -97,13 +98,37 @@ const MAX_TEXT = ARENA_BYTES / 8;
 const SAMPLES = 1024;
 let executorCounter = 0;
 
-/** What an executor runs: a self-contained function, or a module's export. */
+/**
+ * What an executor runs: a self-contained function, or a module's export.
+ *
+ * @example Usage
+ * ```ts
+ * import { type TaskFunction, ThreadPoolExecutor } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const square: TaskFunction<[number], number> = (x: number) => x * x;
+ * await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+ * assert.equal(await pool.submit(square, 7), 49);
+ * ```
+ */
 // deno-lint-ignore no-explicit-any
 export type TaskFunction<A extends unknown[] = any[], R = unknown> =
   | ((...args: A) => R)
   | ModuleFunction<A, R>;
 
-/** Options for {@linkcode ThreadPoolExecutor}. */
+/**
+ * Options for {@linkcode ThreadPoolExecutor}.
+ *
+ * @example Usage
+ * ```ts
+ * import { ThreadPoolExecutor, type ThreadPoolExecutorOptions } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ThreadPoolExecutorOptions = { maxWorkers: 2, threadNamePrefix: "worker" };
+ * await using pool = new ThreadPoolExecutor(options);
+ * assert.equal(pool.maxWorkers, 2);
+ * ```
+ */
 export interface ThreadPoolExecutorOptions {
   /**
    * The most workers (threads) the pool runs at once. Workers start lazily,
@@ -156,7 +181,19 @@ export interface ThreadPoolExecutorOptions {
   abortRunning?: "signal" | "terminate";
 }
 
-/** Options for one task ({@linkcode ThreadPoolExecutor.submitWith}). */
+/**
+ * Options for one task ({@linkcode ThreadPoolExecutor.submitWith}).
+ *
+ * @example Usage
+ * ```ts
+ * import { type TaskOptions, ThreadPoolExecutor } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+ * const options: TaskOptions = { timeout: 10_000, signal: new AbortController().signal };
+ * assert.equal(await pool.submitWith((x: number) => x + 1, [1], options), 2);
+ * ```
+ */
 export interface TaskOptions {
   /**
    * Aborts the task: a queued task is dropped; a running one is told through
@@ -173,7 +210,21 @@ export interface TaskOptions {
   timeout?: number;
 }
 
-/** Options for {@linkcode ThreadPoolExecutor.map}. */
+/**
+ * Options for {@linkcode ThreadPoolExecutor.map}.
+ *
+ * @example Usage
+ * ```ts
+ * import { type MapOptions, ThreadPoolExecutor } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+ * const options: MapOptions = { chunksize: 2, timeout: 10_000 };
+ * const doubled: number[] = [];
+ * for await (const n of pool.map((x: number) => 2 * x, [1, 2, 3], options)) doubled.push(n);
+ * assert.deepEqual(doubled, [2, 4, 6]);
+ * ```
+ */
 export interface MapOptions {
   /**
    * Items sent to a worker together, as one task: larger chunks cut the
@@ -198,7 +249,21 @@ export interface MapOptions {
   buffersize?: number;
 }
 
-/** Options for {@linkcode ThreadPoolExecutor.shutdown}. */
+/**
+ * Options for {@linkcode ThreadPoolExecutor.shutdown}.
+ *
+ * @example Usage
+ * ```ts
+ * import { type ShutdownOptions, ThreadPoolExecutor } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+ * const future = pool.submit((x: number) => x, 1);
+ * const options: ShutdownOptions = { wait: true, cancelFutures: false };
+ * await pool.shutdown(options);
+ * assert.equal(await future, 1);
+ * ```
+ */
 export interface ShutdownOptions {
   /**
    * Whether the returned promise waits until pending tasks are done and the
@@ -215,7 +280,20 @@ export interface ShutdownOptions {
   cancelFutures?: boolean;
 }
 
-/** Run-time or wait-time percentiles over recent tasks, in milliseconds. */
+/**
+ * Run-time or wait-time percentiles over recent tasks, in milliseconds.
+ *
+ * @example Usage
+ * ```ts
+ * import { type Percentiles, ThreadPoolExecutor } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+ * await pool.submit((x: number) => x + 1, 1);
+ * const runTime: Percentiles = pool.stats().runTime;
+ * assert.ok(runTime.p50 <= runTime.max);
+ * ```
+ */
 export interface Percentiles {
   /** The median. */
   p50: number;
@@ -227,7 +305,20 @@ export interface Percentiles {
   max: number;
 }
 
-/** What {@linkcode ThreadPoolExecutor.stats} reports. */
+/**
+ * What {@linkcode ThreadPoolExecutor.stats} reports.
+ *
+ * @example Usage
+ * ```ts
+ * import { type ExecutorStats, ThreadPoolExecutor } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+ * await pool.submit((x: number) => x + 1, 1);
+ * const stats: ExecutorStats = pool.stats();
+ * assert.equal(stats.completed, 1);
+ * ```
+ */
 export interface ExecutorStats {
   /** Tasks that returned a value. */
   completed: number;
@@ -688,9 +779,11 @@ class Engine {
         this.settleWaiters();
         if (this.outstanding === 0) break;
         Atomics.store(control, C_MAIN_WAITING, 1);
-        if (Atomics.load(control, C_RESULTS) === seen) {
-          await waitAsync(control, C_RESULTS, seen);
-        }
+        // A bare waitAsync: the hold above keeps the loop alive, and the
+        // testing entry point should not count the pool's own wait as a
+        // user's pending wait.
+        const pending = Atomics.waitAsync(control, C_RESULTS, seen);
+        if (pending.async) await pending.value;
         Atomics.store(control, C_MAIN_WAITING, 0);
       }
     } finally {
@@ -1169,15 +1262,18 @@ export class ThreadPoolExecutor {
         }`,
       );
     }
+    const name = prefix ?? `ThreadPoolExecutor-${executorCounter++}`;
     this.#engine = new Engine(
       maxWorkers,
-      prefix ?? `ThreadPoolExecutor-${executorCounter++}`,
+      name,
       maxQueue,
       idleTimeout,
       abortRunning === "terminate",
       initializer,
       encodeChecked(initargs, "initargs"),
     );
+    const engine = this.#engine;
+    watch.current?.executorCreated(name, () => engine.shut);
   }
 
   /** The most workers this pool runs at once. */

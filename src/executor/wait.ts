@@ -1,23 +1,88 @@
 import { describe, validateTimeout } from "../wait_options.ts";
 import { Future, futureFailed, onFutureDone } from "./future.ts";
 
-/** `wait()` returns when any future finishes or is cancelled. */
+/**
+ * `wait()` returns when any future finishes or is cancelled.
+ *
+ * @example Usage
+ * ```ts
+ * import { FIRST_COMPLETED, Future, wait } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const finished = new Future<number>();
+ * finished.setResult(1);
+ * const pending = new Future<number>();
+ * const { done, notDone } = await wait([finished, pending], { returnWhen: FIRST_COMPLETED });
+ * assert.ok(done.has(finished) && notDone.has(pending));
+ * ```
+ */
 export const FIRST_COMPLETED = "FIRST_COMPLETED";
 /**
  * `wait()` returns when any future finishes by raising an error, or when all
  * are done.
+ *
+ * @example Usage
+ * ```ts
+ * import { FIRST_EXCEPTION, Future, wait } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const failed = new Future<number>();
+ * failed.setException(new Error("boom"));
+ * const pending = new Future<number>();
+ * const { done } = await wait([failed, pending], { returnWhen: FIRST_EXCEPTION });
+ * assert.ok(done.has(failed));
+ * ```
  */
 export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
-/** `wait()` returns when all futures are done (the default). */
+/**
+ * `wait()` returns when all futures are done (the default).
+ *
+ * @example Usage
+ * ```ts
+ * import { ALL_COMPLETED, Future, wait } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const futures = [new Future<number>(), new Future<number>()];
+ * futures.forEach((future, i) => future.setResult(i));
+ * const { done, notDone } = await wait(futures, { returnWhen: ALL_COMPLETED });
+ * assert.equal(done.size, 2);
+ * assert.equal(notDone.size, 0);
+ * ```
+ */
 export const ALL_COMPLETED = "ALL_COMPLETED";
 
-/** When {@linkcode wait} returns. */
+/**
+ * When {@linkcode wait} returns.
+ *
+ * @example Usage
+ * ```ts
+ * import { FIRST_COMPLETED, Future, type ReturnWhen, wait } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const returnWhen: ReturnWhen = FIRST_COMPLETED;
+ * const future = new Future<number>();
+ * future.setResult(1);
+ * assert.equal((await wait([future], { returnWhen })).done.size, 1);
+ * ```
+ */
 export type ReturnWhen =
   | typeof FIRST_COMPLETED
   | typeof FIRST_EXCEPTION
   | typeof ALL_COMPLETED;
 
-/** Options for {@linkcode wait}. */
+/**
+ * Options for {@linkcode wait}.
+ *
+ * @example Usage
+ * ```ts
+ * import { Future, type FuturesWaitOptions, wait } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const options: FuturesWaitOptions = { timeout: 10 };
+ * const { notDone } = await wait([new Future<number>()], options); // gives up after 10 ms
+ * assert.equal(notDone.size, 1);
+ * ```
+ */
 export interface FuturesWaitOptions {
   /**
    * The longest time to wait, in milliseconds; when it passes, `wait()`
@@ -34,7 +99,20 @@ export interface FuturesWaitOptions {
   returnWhen?: ReturnWhen;
 }
 
-/** What {@linkcode wait} resolves with. */
+/**
+ * What {@linkcode wait} resolves with.
+ *
+ * @example Usage
+ * ```ts
+ * import { type DoneAndNotDone, Future, wait } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const future = new Future<number>();
+ * future.setResult(7);
+ * const result: DoneAndNotDone<number> = await wait([future]);
+ * assert.deepEqual([...result.done], [future]);
+ * ```
+ */
 export interface DoneAndNotDone<R> {
   /** The futures that are done (finished or cancelled). */
   done: Set<Future<R>>;

@@ -7,7 +7,19 @@
 import { describe, validateSignal, validateTimeout } from "../wait_options.ts";
 import type { Blocking, QueueCore } from "./_queue_core.ts";
 
-/** Options of `put()`/`get()`: Python's `block` and `timeout`, plus a signal. */
+/**
+ * Options of `put()`/`get()`: Python's `block` and `timeout`, plus a signal.
+ *
+ * @example Usage
+ * ```ts
+ * import { Queue, QueueEmpty, type QueueWaitOptions } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const queue = new Queue<number>();
+ * const options: QueueWaitOptions = { timeout: 10 };
+ * await assert.rejects(queue.get(options), QueueEmpty);
+ * ```
+ */
 export interface QueueWaitOptions {
   /**
    * `false` never waits: the call behaves as `putNowait()`/`getNowait()` and
@@ -27,7 +39,20 @@ export interface QueueWaitOptions {
   signal?: AbortSignal;
 }
 
-/** Options of `putSync()`/`getSync()`: Python's `block` and `timeout`. */
+/**
+ * Options of `putSync()`/`getSync()`: Python's `block` and `timeout`.
+ *
+ * @example Usage
+ * ```ts
+ * import { Queue, type QueueWaitSyncOptions } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const queue = new Queue<number>(1);
+ * const options: QueueWaitSyncOptions = { block: false };
+ * queue.putSync(1, options);
+ * assert.equal(queue.getSync(options), 1);
+ * ```
+ */
 export interface QueueWaitSyncOptions {
   /**
    * `false` never waits: the call behaves as `putNowait()`/`getNowait()` and

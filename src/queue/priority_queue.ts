@@ -10,7 +10,21 @@ import { attachCore } from "./_cores.ts";
 import { PRIORITY } from "./_stores.ts";
 import { Queue, registerQueueKind } from "./queue.ts";
 
-/** An item of a {@linkcode PriorityQueue}: its priority (lowest first) and its value. */
+/**
+ * An item of a {@linkcode PriorityQueue}: its priority (lowest first) and its value.
+ *
+ * @example Usage
+ * ```ts
+ * import { type PriorityItem, PriorityQueue } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const queue = new PriorityQueue<string>();
+ * const item: PriorityItem<string> = [1, "urgent"];
+ * queue.putNowait([5, "later"]);
+ * queue.putNowait(item);
+ * assert.deepEqual(queue.getNowait(), item);
+ * ```
+ */
 export type PriorityItem<T> = [priority: number, value: T];
 
 /**

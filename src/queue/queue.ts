@@ -35,7 +35,21 @@ import { FIFO, LIFO, PRIORITY } from "./_stores.ts";
 
 export type { QueueWaitOptions, QueueWaitSyncOptions };
 
-/** Options of {@linkcode Queue.shutdown}. */
+/**
+ * Options of {@linkcode Queue.shutdown}.
+ *
+ * @example Usage
+ * ```ts
+ * import { Queue, type QueueShutdownOptions } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const queue = new Queue<number>();
+ * queue.putNowait(1);
+ * const options: QueueShutdownOptions = { immediate: true };
+ * queue.shutdown(options); // drops the queued item
+ * assert.equal(queue.qsize(), 0);
+ * ```
+ */
 export interface QueueShutdownOptions {
   /**
    * Drop the queued items at once (and their unfinished tasks, which

@@ -12,7 +12,21 @@ import {
   type WaitSyncOptions,
 } from "../wait_options.ts";
 
-/** Options for `acquire()` on a lock or semaphore. */
+/**
+ * Options for `acquire()` on a lock or semaphore.
+ *
+ * @example Usage
+ * ```ts
+ * import { type AcquireOptions, Lock } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const lock = new Lock();
+ * const options: AcquireOptions = { timeout: 100 };
+ * assert.equal(await lock.acquire(options), true);
+ * assert.equal(await lock.acquire(options), false); // still held: gives up after 100 ms
+ * lock.release();
+ * ```
+ */
 export interface AcquireOptions extends WaitOptions {
   /**
    * `false` tries once and never waits, like `timeout: 0` (Python's
@@ -23,7 +37,21 @@ export interface AcquireOptions extends WaitOptions {
   blocking?: boolean;
 }
 
-/** Options for `acquireSync()` on a lock or semaphore. */
+/**
+ * Options for `acquireSync()` on a lock or semaphore.
+ *
+ * @example Usage
+ * ```ts
+ * import { type AcquireSyncOptions, Lock } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const lock = new Lock();
+ * const tryOnce: AcquireSyncOptions = { blocking: false };
+ * assert.equal(lock.acquireSync(tryOnce), true);
+ * assert.equal(lock.acquireSync(tryOnce), false);
+ * lock.release();
+ * ```
+ */
 export interface AcquireSyncOptions extends WaitSyncOptions {
   /**
    * `false` tries once and never waits, like `timeout: 0` (Python's

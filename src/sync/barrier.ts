@@ -43,7 +43,19 @@ const ID = 2;
 const WORDS = 3;
 const TAG = "threading.Barrier";
 
-/** Options for {@linkcode Barrier}. */
+/**
+ * Options for {@linkcode Barrier}.
+ *
+ * @example Usage
+ * ```ts
+ * import { Barrier, type BarrierOptions } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const options: BarrierOptions = { timeout: 10_000 };
+ * const barrier = new Barrier(1, options);
+ * assert.equal(await barrier.wait(), 0); // the only party: released at once
+ * ```
+ */
 export interface BarrierOptions {
   /**
    * A function that the last thread to arrive calls once per cycle, before

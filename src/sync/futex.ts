@@ -5,6 +5,17 @@
  *
  * @module
  */
+import { watch } from "../_watch.ts";
+
+// Inside a thread, the control block its owner reads; its cell 2 (`WAITING` of
+// thread/_protocol.ts) counts the waits the thread is in, so that a report of
+// a leaked thread can say it is blocked. Read from the worker's global slot
+// (`SELF_SLOT` of thread/_protocol.ts) without loading that module.
+const selfControl: Int32Array | undefined = (globalThis as unknown as Record<
+  symbol,
+  { control: Int32Array } | undefined
+>)[Symbol.for("@threading/threading.workerThread")]?.control;
+const WAITING = 2;
 
 /** How a wait ended. */
 export type WaitResult = "ok" | "not-equal" | "timed-out";
@@ -19,7 +30,15 @@ export function waitSync(
   expected: number,
   timeout = Infinity,
 ): WaitResult {
-  return Atomics.wait(cell, index, expected, timeout);
+  if (selfControl === undefined) {
+    return Atomics.wait(cell, index, expected, timeout);
+  }
+  Atomics.add(selfControl, WAITING, 1);
+  try {
+    return Atomics.wait(cell, index, expected, timeout);
+  } finally {
+    Atomics.sub(selfControl, WAITING, 1);
+  }
 }
 
 /**
@@ -38,9 +57,11 @@ export function waitAsync(
   const result = Atomics.waitAsync(cell, index, expected, timeout);
   if (!result.async) return Promise.resolve(result.value);
   holdLoop();
+  const ended = asyncWaitBegan();
   if (signal === undefined) {
     return result.value.then((value) => {
       releaseLoop();
+      ended?.();
       return value;
     });
   }
@@ -50,6 +71,7 @@ export function waitAsync(
       if (settled) return;
       settled = true;
       releaseLoop();
+      ended?.();
       // The runtime cannot withdraw a pending waitAsync. Wake every waiter on
       // the cell so that ours leaves the wait queue at once instead of
       // swallowing a later single wake meant for someone else.
@@ -62,9 +84,21 @@ export function waitAsync(
       settled = true;
       signal.removeEventListener("abort", onAbort);
       releaseLoop();
+      ended?.();
       resolve(value);
     });
   });
+}
+
+/** Records an async wait for the testing hooks; returns what ends it. */
+function asyncWaitBegan(): (() => void) | undefined {
+  const watched = watch.current?.waitStarted();
+  if (selfControl === undefined) return watched;
+  Atomics.add(selfControl, WAITING, 1);
+  return () => {
+    Atomics.sub(selfControl, WAITING, 1);
+    watched?.();
+  };
 }
 
 /** Wakes up to `count` threads waiting on `cell[index]`; returns how many. */

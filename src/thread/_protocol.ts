@@ -27,8 +27,13 @@ export const EXIT_CODE = 1;
  * parent must not end before it, or the runtime would stop them with it.
  */
 export const WORKER_GONE = 2;
+/**
+ * Control block cell: how many waits (`sync/futex.ts`) the thread is in right
+ * now, for the testing entry point's report of a leaked thread.
+ */
+export const WAITING = 3;
 /** The number of `Int32` cells in a control block. */
-export const CONTROL_CELLS = 3;
+export const CONTROL_CELLS = 4;
 /** State: the target is running (or the thread has not started yet). */
 export const RUNNING = 0;
 /** State: the target finished; its outcome waits on the result port. */

@@ -8,6 +8,16 @@ import { describe } from "../wait_options.ts";
  *
  * @typeParam A The function's parameters.
  * @typeParam R What it returns (awaited).
+ *
+ * @example Usage
+ * ```ts
+ * import { ModuleFunction, moduleFunction } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const work = moduleFunction(new URL("./work.js", import.meta.url), "work");
+ * assert.ok(work instanceof ModuleFunction);
+ * assert.equal(work.exportName, "work");
+ * ```
  */
 export class ModuleFunction<A extends unknown[] = unknown[], R = unknown> {
   /** The module's absolute URL. */

@@ -14,6 +14,7 @@ import {
 import { functionToSource } from "../transfer/function_source.ts";
 import { launchDirectory, linkForNewThread } from "../transfer/_directory.ts";
 import { waitAsync } from "../sync/futex.ts";
+import { watch } from "../_watch.ts";
 import {
   describe,
   validateSignal,
@@ -40,6 +41,7 @@ import {
   type StartMessage,
   STATE,
   type TargetSpec,
+  WAITING,
   WORKER_GONE,
 } from "./_protocol.ts";
 import { classLevels, ownFields } from "./_class_source.ts";
@@ -56,13 +58,40 @@ import {
   untrackWorker,
 } from "./registry.ts";
 
-/** What a thread runs: a self-contained function, or a module's export. */
+/**
+ * What a thread runs: a self-contained function, or a module's export.
+ *
+ * @example Usage
+ * ```ts
+ * import { Thread, type ThreadTarget } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const add: ThreadTarget<number, [number, number]> = (a: number, b: number) => a + b;
+ * assert.equal(await new Thread({ target: add, args: [1, 2] }).start().join(), 3);
+ * ```
+ */
 // deno-lint-ignore no-explicit-any
 export type ThreadTarget<T = unknown, A extends unknown[] = any[]> =
   | ((...args: A) => T | Promise<T>)
   | ModuleFunction<A, T>;
 
-/** Options for {@linkcode Thread}. */
+/**
+ * Options for {@linkcode Thread}.
+ *
+ * @example Usage
+ * ```ts
+ * import { Thread, type ThreadOptions } from "@threading/threading";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ThreadOptions<number, [number]> = {
+ *   target: (n: number) => n * 2,
+ *   args: [21],
+ *   name: "doubler",
+ *   daemon: false,
+ * };
+ * assert.equal(await new Thread(options).start().join(), 42);
+ * ```
+ */
 // deno-lint-ignore no-explicit-any
 export interface ThreadOptions<T = unknown, A extends unknown[] = any[]> {
   /**
@@ -88,7 +117,20 @@ export interface ThreadOptions<T = unknown, A extends unknown[] = any[]> {
   daemon?: boolean;
 }
 
-/** What {@linkcode Thread.excepthook} receives, like Python's `ExceptHookArgs`. */
+/**
+ * What {@linkcode Thread.excepthook} receives, like Python's `ExceptHookArgs`.
+ *
+ * @example Usage
+ * ```ts
+ * import { type ExceptHookArgs, Thread } from "@threading/threading";
+ *
+ * const previous = Thread.excepthook;
+ * Thread.excepthook = (args: ExceptHookArgs) => {
+ *   console.error(`${args.thread?.name}: ${args.excType}: ${args.excValue}`);
+ * };
+ * Thread.excepthook = previous;
+ * ```
+ */
 export interface ExceptHookArgs {
   /** The error (or other value) the thread ended with. */
   error: unknown;
@@ -435,6 +477,11 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       if (exiting.async) void exiting.value.then(gone);
       else gone();
     }
+    watch.current?.threadStarted(
+      this,
+      () => this.#finish(),
+      () => Atomics.load(control, WAITING) > 0,
+    );
     handle.postMessage(
       {
         ...message,
@@ -633,6 +680,7 @@ function readOutcome<T>(
 
 /** Hands an error nobody joined to `Thread.excepthook`, like Python. */
 function reportUnhandled(error: unknown, thread: Thread): void {
+  watch.current?.threadUnhandled(thread, error);
   const hook = typeof Thread.excepthook === "function"
     ? Thread.excepthook
     : defaultExcepthook;

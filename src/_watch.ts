@@ -1,0 +1,34 @@
+/**
+ * The hooks that the testing entry point (`testing.ts`) installs to see what a
+ * test leaves behind: threads started, errors nobody joined, executors
+ * created and async waits pending in this thread. Nothing is recorded, and
+ * each hook costs one property read, until a watcher is installed.
+ *
+ * This module imports nothing at run time: `sync/futex.ts` loads it in every
+ * thread that waits.
+ *
+ * @module
+ */
+import type { Thread } from "./thread/thread.ts";
+
+/** What the testing entry point is told. */
+export interface Watcher {
+  /**
+   * A thread was started; `settle()` collects its outcome if it has ended,
+   * `isWaiting()` says whether it is blocked in a wait right now.
+   */
+  threadStarted(
+    thread: Thread,
+    settle: () => void,
+    isWaiting: () => boolean,
+  ): void;
+  /** A thread ended with an error and nobody had called `join()`. */
+  threadUnhandled(thread: Thread, error: unknown): void;
+  /** An executor was created; `isShutDown()` says whether `shutdown()` was called. */
+  executorCreated(name: string, isShutDown: () => boolean): void;
+  /** An async wait (`Atomics.waitAsync`) began; call the result when it settles. */
+  waitStarted(): () => void;
+}
+
+/** The installed watcher, if any (one per thread: module state is per thread). */
+export const watch: { current: Watcher | undefined } = { current: undefined };
