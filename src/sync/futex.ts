@@ -6,16 +6,16 @@
  * @module
  */
 import { watch } from "../_watch.ts";
+import { WAITING } from "../thread/_protocol.ts";
 
-// Inside a thread, the control block its owner reads; its cell 2 (`WAITING` of
-// thread/_protocol.ts) counts the waits the thread is in, so that a report of
-// a leaked thread can say it is blocked. Read from the worker's global slot
-// (`SELF_SLOT` of thread/_protocol.ts) without loading that module.
+// Inside a thread, the control block its owner reads; its cell `WAITING`
+// counts the waits the thread is in, so that a report of a leaked thread can
+// say it is blocked. Read from the worker's global slot (`SELF_SLOT` of
+// thread/_protocol.ts).
 const selfControl: Int32Array | undefined = (globalThis as unknown as Record<
   symbol,
   { control: Int32Array } | undefined
 >)[Symbol.for("@threading/threading.workerThread")]?.control;
-const WAITING = 2;
 
 /** How a wait ended. */
 export type WaitResult = "ok" | "not-equal" | "timed-out";
