@@ -1,5 +1,6 @@
 import { spawnNodeWorker, type WorkerThreads } from "./_node_worker.ts";
 import { spawnWebWorker } from "./_web_worker.ts";
+import { readTextFile } from "./_read_text.ts";
 import type { ParentHandle, Runtime } from "./types.ts";
 import {
   exitThread,
@@ -40,5 +41,24 @@ export function createDenoRuntime(): Runtime {
     onThreadExit,
     onUncaughtError,
     writeStderr,
+    // Asks nothing: without read permission, Deno would prompt or throw.
+    readTextFile: (url) => {
+      const deno = (globalThis as unknown as {
+        Deno: {
+          permissions: {
+            querySync(d: { name: "read"; path: URL }): { state: string };
+          };
+        };
+      }).Deno;
+      try {
+        const path = new URL(url);
+        return deno.permissions.querySync({ name: "read", path }).state ===
+            "granted"
+          ? readTextFile(url)
+          : undefined;
+      } catch {
+        return undefined;
+      }
+    },
   };
 }

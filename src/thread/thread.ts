@@ -11,7 +11,8 @@ import {
   deserializeError,
   type SerializedError,
 } from "../transfer/error_codec.ts";
-import { functionToSource } from "../transfer/function_source.ts";
+import { checkArity, functionToSource } from "../transfer/function_source.ts";
+import { callerOrigin, type Origin } from "../transfer/_origin.ts";
 import { launchDirectory, linkForNewThread } from "../transfer/_directory.ts";
 import { waitAsync } from "../sync/futex.ts";
 import {
@@ -225,6 +226,8 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
   #port: MessagePort | undefined;
   #outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
   #joinCalled = false;
+  /** Where a subclass's instance was created: its classes' module. */
+  #origin: Origin | undefined;
 
   /**
    * Creates a thread; nothing runs until {@linkcode Thread.start}.
@@ -274,6 +277,9 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
         }`,
       );
     }
+    if (typeof target === "function") {
+      checkArity(target, args.length, "create thread");
+    }
     const givenName = toName(name, "create thread");
     if (
       daemon !== undefined && daemon !== null && typeof daemon !== "boolean"
@@ -302,6 +308,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     // An empty name gets the default, as in Python.
     this.#name = givenName || defaultName(target);
     this.#daemon = daemon ?? currentThread().daemon;
+    if (new.target !== Thread) this.#origin = callerOrigin();
   }
 
   /**
@@ -393,8 +400,8 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       args: this.#encodedArgs!,
     };
     if (isSubclass) {
-      message.classLevels = classLevels(this, Thread.prototype);
-      const { values, functions } = ownFields(this);
+      message.classLevels = classLevels(this, Thread.prototype, this.#origin);
+      const { values, functions } = ownFields(this, this.#origin);
       message.fields = encodeChecked(values, "this");
       message.fieldFunctions = functions;
     }
