@@ -9,7 +9,11 @@
  *
  * @module
  */
-import { functionExpression, toProgram } from "../transfer/function_source.ts";
+import {
+  checkFreeCalls,
+  functionExpression,
+  toProgram,
+} from "../transfer/function_source.ts";
 import { locate, type Origin } from "../transfer/_origin.ts";
 import { closing, type Token, tokenize } from "../transfer/_source_scan.ts";
 
@@ -35,10 +39,21 @@ export function classLevels(
     proto = Object.getPrototypeOf(proto)
   ) {
     const ctor = (proto as { constructor: unknown }).constructor;
-    levels.push(classProgram(ctor as object, origin));
+    levels.push(
+      classProgram(
+        ctor as object,
+        libraryClasses.has(ctor as object) ? undefined : origin,
+      ),
+    );
   }
   return levels;
 }
+
+/**
+ * The library's own `Thread` subclasses (`Timer`): their frames keep naming
+ * the library's file, not the user's.
+ */
+export const libraryClasses: WeakSet<object> = new WeakSet<object>();
 
 const programs = new WeakMap<object, string>();
 
@@ -234,6 +249,7 @@ function fieldProgram(
   let program = fieldPrograms.get(fn);
   if (program === undefined) {
     const expression = functionExpression(fn, what);
+    checkFreeCalls(tokenize(expression), what, "");
     // Called with the instance as `this`, which an arrow function keeps.
     const text = `(function(){return ${expression}})`;
     program = toProgram(

@@ -11,6 +11,7 @@ import {
   deserializeError,
   type SerializedError,
 } from "../transfer/error_codec.ts";
+import type { TargetArgs } from "../transfer/sendable.ts";
 import { checkArity, functionToSource } from "../transfer/function_source.ts";
 import { callerOrigin, type Origin } from "../transfer/_origin.ts";
 import { launchDirectory, linkForNewThread } from "../transfer/_directory.ts";
@@ -69,8 +70,13 @@ export interface ThreadOptions<T = unknown, A extends unknown[] = any[]> {
    * `run()` leave it out.
    */
   target?: ThreadTarget<T, A>;
-  /** Arguments for the target: structured-cloneable values and shared objects. */
-  args?: A;
+  /**
+   * Arguments for the target: structured-cloneable values and shared objects.
+   * Required when the target has required parameters; their types follow
+   * the target's parameters (functions, symbols and class instances with
+   * methods cannot travel).
+   */
+  args?: NoInfer<TargetArgs<A>>;
   /**
    * The thread's name.
    *
@@ -85,6 +91,24 @@ export interface ThreadOptions<T = unknown, A extends unknown[] = any[]> {
    */
   daemon?: boolean;
 }
+
+/**
+ * Makes `args` required in {@linkcode ThreadOptions} when the target has
+ * required parameters.
+ *
+ * @typeParam A The target's parameters.
+ */
+export type ArgsRequired<A extends unknown[]> = [] extends A ? unknown
+  : { args: unknown };
+
+/**
+ * What `join()` of a thread resolves with: what its `run()` returns, awaited
+ * (so that a subclass without a type argument gets its `run()`'s type).
+ *
+ * @typeParam X The thread.
+ */
+export type ThreadResult<X> = X extends { run(): infer R } ? Awaited<R>
+  : never;
 
 /** What {@linkcode Thread.excepthook} receives, like Python's `ExceptHookArgs`. */
 export interface ExceptHookArgs {
@@ -235,7 +259,11 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
    * @throws {TypeError} when `target` is not a function or module function, or
    * an argument cannot be cloned (the message names its position).
    */
-  constructor(options: ThreadOptions<T, A> = {}) {
+  constructor(
+    options: ThreadOptions<T, A> & ArgsRequired<A> = {} as
+      & ThreadOptions<T, A>
+      & ArgsRequired<A>,
+  ) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(
         `Cannot create thread as 'options' must be an object: received ${
@@ -245,7 +273,8 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     }
     const init = pendingSelfInit;
     pendingSelfInit = undefined;
-    const { target, args = [] as unknown as A, name, daemon } = options;
+    const { target, name, daemon } = options;
+    const args = (options.args ?? []) as A;
     if (
       target !== undefined && target !== null &&
       !(target instanceof ModuleFunction)
@@ -454,12 +483,12 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
    * {@linkcode TimeoutError} when `timeout` ms pass first (the thread keeps
    * running); `signal.reason` when the signal aborts.
    */
-  join(options: WaitOptions = {}): Promise<T> {
+  join(options: WaitOptions = {}): Promise<ThreadResult<this>> {
     const timeout = validateTimeout(options.timeout, "join thread");
     const signal = validateSignal(options.signal, "join thread");
     this.#checkJoinable();
     this.#joinCalled = true;
-    return this.#join(timeout, signal);
+    return this.#join(timeout, signal) as Promise<ThreadResult<this>>;
   }
 
   async #join(timeout: number, signal: AbortSignal | undefined): Promise<T> {
@@ -492,7 +521,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
    * @throws The thread's own error; {@linkcode TimeoutError} when `timeout`
    * ms pass first.
    */
-  joinSync(options: WaitSyncOptions = {}): T {
+  joinSync(options: WaitSyncOptions = {}): ThreadResult<this> {
     const timeout = validateTimeout(options.timeout, "join thread");
     this.#checkJoinable();
     this.#joinCalled = true;
@@ -511,7 +540,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       this.#finish();
     }
     const outcome = this.#outcome!;
-    if (outcome.ok) return outcome.value;
+    if (outcome.ok) return outcome.value as ThreadResult<this>;
     throw outcome.error;
   }
 

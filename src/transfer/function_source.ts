@@ -93,7 +93,10 @@ function toExpression(source: string): string {
 
 function compiles(expression: string): boolean {
   try {
-    new Function(`return ${expression};`);
+    // `import.meta` compiles in modules only; the program replaces it.
+    new Function(
+      `return ${expression.replace(/\bimport\s*\.\s*meta\b/g, "({})")};`,
+    );
     return true;
   } catch {
     return false;
@@ -116,7 +119,11 @@ export function toProgram(
   let meta = false;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
-    if (t.kind !== "name" || t.text !== "import") continue;
+    if (t.kind !== "name") continue;
+    // A function written inside a target already uses the names below.
+    if (t.text === "__threading_import") imports = true;
+    if (t.text === "__threading_meta") meta = true;
+    if (t.text !== "import") continue;
     const next = tokens[i + 1];
     if (next?.text === "(") {
       body += expression.slice(at, t.start) + "__threading_import";
@@ -168,23 +175,38 @@ export function toProgram(
 }
 
 /**
+ * Checks that `fn` can be sent as source text, without making its program:
+ * for functions that travel inside another (a `Timer`'s).
+ *
+ * @throws {TypeError} as {@linkcode functionToSource}.
+ * @throws {ReferenceError} as {@linkcode functionToSource}.
+ */
+export function checkSendable(fn: object, what: string): void {
+  checkFreeCalls(tokenize(functionExpression(fn, what)), what, fnName(fn));
+}
+
+/**
  * Checks a call like Python's: fewer arguments than the function's required
  * parameters (`fn.length`) is a `TypeError`.
  *
  * @throws {TypeError} when `count` is below `fn.length`.
  */
-export function checkArity(fn: object, count: number, action: string): void {
+export function checkArity(
+  fn: object,
+  count: number,
+  action: string,
+  role = "the target",
+  where = "in args",
+): void {
   const required = (fn as { length: number }).length;
-  if (count >= required) return;
+  if (typeof required !== "number" || count >= required) return;
   const name = fnName(fn);
   throw new TypeError(
-    `Cannot ${action} as the target${
+    `Cannot ${action} as ${role}${
       name ? ` '${name}'` : ""
     } takes ${required} argument${required === 1 ? "" : "s"} but ${count} ${
       count === 1 ? "was" : "were"
-    } given in args: pass ${
-      required === 1 ? "it" : "all of them"
-    } in args, or give the missing parameters default values`,
+    } given ${where}: pass every required argument, or give the missing parameters default values`,
   );
 }
 
@@ -232,6 +254,8 @@ export function checkFreeCalls(
 }
 
 const KEYWORDS = new Set([
+  "__threading_import",
+  "__rewriteRelativeImportExtension",
   "postMessage",
   "close",
   "importScripts",
