@@ -5,6 +5,7 @@ import {
   Barrier,
   currentThread,
   Lock,
+  moduleFunction,
   Queue,
   SharedMap,
   Thread,
@@ -450,8 +451,14 @@ test("Thread, Timer, submit() and map() reject fewer args than required paramete
     () => new Timer(1, (a: number) => a),
     /Cannot create timer as the target takes 1 argument but 0 were given/,
   );
-  // Defaults and rest parameters are optional, as in Python.
+  // Defaults and rest parameters are optional, as in Python, and so is a
+  // TypeScript optional parameter that the function tests for undefined.
   new Thread({ target: (a = 1, ...rest: number[]) => a + rest.length });
+  const label = (n: number, unit?: string) => `${n} ${unit ?? "items"}`;
+  assert.equal(
+    await new Thread({ target: label, args: [3] }).start().join(),
+    "3 items",
+  );
   await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
   assert.throws(
     // @ts-expect-error: args are missing
@@ -461,5 +468,44 @@ test("Thread, Timer, submit() and map() reject fewer args than required paramete
   assert.throws(
     () => pool.map(add, [1, 2]),
     /Cannot map as the function 'add' takes 2 arguments but 1 was given by map\(\)/,
+  );
+});
+
+// --- Compiled code and module functions ---------------------------------------
+
+test("Thread target compiled by tsc with rewriteRelativeImportExtensions imports its helper's module", async () => {
+  // What tsc emits for `await import("./fixtures/targets_helper.ts")` with
+  // that option, the helper defined at the top of the compiled module.
+  const target = new Function(
+    `return async (n) => (await import(__rewriteRelativeImportExtension("./fixtures/targets_helper.ts"))).triple(n);`,
+  )() as (n: number) => Promise<number>;
+  assert.equal(await new Thread({ target, args: [6] }).start().join(), 18);
+});
+
+test("moduleFunction() resolves a relative URL against the calling module, .ts or compiled", async () => {
+  const tripled = moduleFunction<(n: number) => number>(
+    "./fixtures/targets_helper.ts",
+    "triple",
+  );
+  assert.equal(
+    tripled.url,
+    new URL(
+      `./fixtures/targets_helper.${
+        import.meta.url.endsWith(".ts") ? "ts" : "js"
+      }`,
+      import.meta.url,
+    ).href,
+  );
+  assert.equal(
+    await new Thread({ target: tripled, args: [5] }).start().join(),
+    15,
+  );
+  const absolute = moduleFunction<(n: number) => number>(
+    new URL("./fixtures/targets_helper.ts", import.meta.url),
+    "triple",
+  );
+  assert.equal(
+    await new Thread({ target: absolute, args: [2] }).start().join(),
+    6,
   );
 });

@@ -30,5 +30,6 @@ export function createBunRuntime(): Runtime {
     onUncaughtError,
     writeStderr,
     readTextFile,
+    missingPermission: () => undefined,
   };
 }

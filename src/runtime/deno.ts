@@ -10,6 +10,23 @@ import {
   writeStderr,
 } from "./worker_scope.ts";
 
+/** Whether Deno lets this program read `path` without asking. */
+function canRead(path: URL): boolean {
+  const deno = (globalThis as unknown as {
+    Deno: {
+      permissions: {
+        querySync(d: { name: "read"; path: URL }): { state: string };
+      };
+    };
+  }).Deno;
+  try {
+    return deno.permissions.querySync({ name: "read", path }).state ===
+      "granted";
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The adapter for Deno: its web `Worker` (fastest to start) unless the worker
  * must be unref'd, which only Deno's `node:worker_threads` Worker allows.
@@ -42,23 +59,11 @@ export function createDenoRuntime(): Runtime {
     onUncaughtError,
     writeStderr,
     // Asks nothing: without read permission, Deno would prompt or throw.
-    readTextFile: (url) => {
-      const deno = (globalThis as unknown as {
-        Deno: {
-          permissions: {
-            querySync(d: { name: "read"; path: URL }): { state: string };
-          };
-        };
-      }).Deno;
-      try {
-        const path = new URL(url);
-        return deno.permissions.querySync({ name: "read", path }).state ===
-            "granted"
-          ? readTextFile(url)
-          : undefined;
-      } catch {
-        return undefined;
-      }
-    },
+    readTextFile: (url) =>
+      url.startsWith("file:") && canRead(new URL(url))
+        ? readTextFile(url)
+        : undefined,
+    missingPermission: (url) =>
+      url.protocol === "file:" && !canRead(url) ? "--allow-read" : undefined,
   };
 }

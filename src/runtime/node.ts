@@ -21,5 +21,6 @@ export function createNodeRuntime(): Runtime {
     onUncaughtError,
     writeStderr: (text) => void writeSync(2, text),
     readTextFile,
+    missingPermission: () => undefined,
   };
 }

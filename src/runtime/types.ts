@@ -70,4 +70,9 @@ export interface Runtime {
    * asking (Deno without read permission) or at all.
    */
   readTextFile(url: string): string | undefined;
+  /**
+   * The permission a worker would lack to load the module at `url`, as the
+   * flag that grants it (`--allow-read` on Deno), or `undefined`.
+   */
+  missingPermission(url: URL): string | undefined;
 }

@@ -39,6 +39,7 @@ import {
   FAILED,
   type Outcome,
   RUNNING,
+  selfSlot,
   type StartMessage,
   STATE,
   type TargetSpec,
@@ -51,6 +52,7 @@ import {
   getIdent,
   setMainThreadFactory,
   setSelfThreadFactory,
+  trackedThreads,
   trackThread,
   untrackThread,
 } from "./registry.ts";
@@ -127,6 +129,14 @@ export interface ExceptHookArgs {
 // Set just before the library itself builds the main thread's or a worker's own
 // `Thread` object, which then describes an existing thread instead of a new one.
 let pendingSelfInit: SelfInit | undefined;
+/**
+ * Called for each thread still tracked when the process exits: waits for a
+ * non-daemon thread to end, then records the outcome of a thread that ended
+ * although the event loop did not deliver its end yet, so that its error is
+ * still reported.
+ */
+let settleAtExit: (thread: Thread) => void;
+
 const entryUrl = new URL(
   `./_worker_entry.generated${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
   import.meta.url,
@@ -434,6 +444,21 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       message.fields = encodeChecked(values, "this");
       message.fieldFunctions = functions;
     }
+    const missing = runtime.missingPermission(entryUrl);
+    if (missing !== undefined) {
+      this.#failToStart(
+        new Error(
+          `Cannot start thread ${this.#name}: ${
+            RUNTIME_NAMES[runtime.name]
+          } may not read the library's worker module (${
+            decodeURIComponent(entryUrl.pathname)
+          }): run the program with ${missing}, or ${missing}=${
+            decodeURIComponent(new URL("../..", entryUrl).pathname)
+          } to allow the library's files only`,
+        ),
+      );
+      return this;
+    }
     const directory = linkForNewThread();
     // Nothing changes before the worker exists: a failed spawn leaves the
     // thread unstarted.
@@ -459,6 +484,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     handle.onError((error) => this.#finish(error));
     handle.onExit((code) => this.#finish(undefined, code));
     trackThread(this);
+    hookExit();
     handle.postMessage(
       {
         ...message,
@@ -471,6 +497,25 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     );
     launchDirectory();
     return this;
+  }
+
+  /**
+   * Ends a thread whose worker cannot start: `join()` rejects with `error`,
+   * which the excepthook reports if nobody joins by the next turn of the
+   * event loop.
+   */
+  #failToStart(error: Error): void {
+    this.#started = true;
+    this.#ident = nextIdent();
+    this.#control = new Int32Array(
+      new SharedArrayBuffer(CONTROL_CELLS * Int32Array.BYTES_PER_ELEMENT),
+    );
+    Atomics.store(this.#control, STATE, DIED);
+    this.#outcome = { ok: false, error };
+    setFate(this.#ident, FAILED);
+    setTimeout(() => {
+      if (!this.#joinCalled) reportUnhandled(error, this);
+    });
   }
 
   /**
@@ -580,6 +625,18 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     }
   }
 
+  static {
+    settleAtExit = (thread: Thread): void => {
+      if (!thread.#started || thread.#kind !== "user") return;
+      // Like Python's interpreter at exit, wait for non-daemon threads.
+      const control = thread.#control!;
+      while (!thread.#daemon && Atomics.load(control, STATE) === RUNNING) {
+        Atomics.wait(control, STATE, RUNNING);
+      }
+      thread.#finish();
+    };
+  }
+
   /** Records the outcome once the worker finished, exited or crashed. */
   #finish(crash?: unknown, exitCode?: number): void {
     if (this.#outcome !== undefined) return;
@@ -630,6 +687,21 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
   }
 }
 
+const RUNTIME_NAMES = { deno: "Deno", bun: "Bun", node: "Node" } as const;
+
+let exitHooked = false;
+
+// A test runner (deno test, bun test) may end the process as soon as its
+// tests are done, while a thread still runs or before the event loop
+// delivered the end of one that failed: its error would never be reported.
+// On the main thread only (a worker already waits for its threads).
+function hookExit(): void {
+  if (exitHooked || selfSlot() !== undefined) return;
+  exitHooked = true;
+  runtime.onThreadExit(() => {
+    for (const thread of trackedThreads()) settleAtExit(thread);
+  });
+}
 function isPrimitive(value: unknown): boolean {
   const type = typeof value;
   return value === null || type === "number" || type === "string" ||

@@ -200,6 +200,7 @@ export function checkArity(
 ): void {
   const required = (fn as { length: number }).length;
   if (typeof required !== "number" || count >= required) return;
+  if (handlesMissing(fn, count, required)) return;
   const name = fnName(fn);
   throw new TypeError(
     `Cannot ${action} as ${role}${
@@ -208,6 +209,55 @@ export function checkArity(
       count === 1 ? "was" : "were"
     } given ${where}: pass every required argument, or give the missing parameters default values`,
   );
+}
+
+/**
+ * Whether `fn` itself handles its parameters from `from` to `to` being
+ * missing: TypeScript's optional parameters (`value?: T`) count in
+ * `fn.length` once compiled, but such a function tests them (`value ??`,
+ * `value === undefined`, `typeof value`...).
+ */
+function handlesMissing(fn: object, from: number, to: number): boolean {
+  let tokens: Token[];
+  try {
+    tokens = tokenize(Function.prototype.toString.call(fn));
+  } catch {
+    return false;
+  }
+  const open = tokens.findIndex((t) => t.text === "(");
+  const arrow = tokens.findIndex((t) => t.text === "=>");
+  const names: (string | undefined)[] = [];
+  if (arrow >= 0 && (open < 0 || open > arrow)) {
+    names.push(
+      tokens[arrow - 1]?.kind === "name" ? tokens[arrow - 1].text : "",
+    );
+  } else if (open >= 0) {
+    const close = closing(tokens, open);
+    let start = true;
+    let depth = 0;
+    for (let i = open + 1; i < close; i++) {
+      const t = tokens[i];
+      if (t.text === "(" || t.text === "[" || t.text === "{") depth++;
+      else if (t.text === ")" || t.text === "]" || t.text === "}") depth--;
+      if (depth === 0 && t.text === ",") start = true;
+      else if (start) {
+        names.push(t.kind === "name" ? t.text : undefined);
+        start = false;
+      }
+    }
+  }
+  const text = Function.prototype.toString.call(fn);
+  for (let i = from; i < to; i++) {
+    const name = names[i];
+    if (name === undefined || name === "") return false;
+    const n = name.replaceAll("$", "\\$");
+    const tested = new RegExp(
+      `(?<![.\\p{L}\\p{N}_$])(?:${n}\\s*(?:\\?\\?|[!=]==?\\s*(?:undefined|null|void 0))|typeof\\s+${n}(?![\\p{L}\\p{N}_$])|(?:undefined|null|void 0)\\s*[!=]==?\\s*${n}(?![\\p{L}\\p{N}_$]))`,
+      "u",
+    );
+    if (!tested.test(text)) return false;
+  }
+  return true;
 }
 
 /**
