@@ -378,6 +378,25 @@ test("Thread target that calls a function of its module fails at construction wi
   );
 });
 
+test("Thread subclass whose run() calls a function of its module fails at start() with advice", () => {
+  class Caller extends Thread<number> {
+    override run(): number {
+      return helperOfThisModule(1);
+    }
+  }
+  const caller = new Caller();
+  assert.throws(() => caller.start(), (error: Error) => {
+    assert.ok(error instanceof ReferenceError);
+    assert.match(
+      error.message,
+      /Cannot send the class Caller to a thread as it calls 'helperOfThisModule'/,
+    );
+    assert.match(error.message, /moduleFunction/);
+    return true;
+  });
+  assert.equal(caller.isAlive(), false);
+});
+
 test("pool.submit() and Timer reject a task that calls a function of its module", async () => {
   await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
   assert.throws(

@@ -39,11 +39,9 @@ export function classLevels(
     proto = Object.getPrototypeOf(proto)
   ) {
     const ctor = (proto as { constructor: unknown }).constructor;
+    const library = libraryClasses.has(ctor as object);
     levels.push(
-      classProgram(
-        ctor as object,
-        libraryClasses.has(ctor as object) ? undefined : origin,
-      ),
+      classProgram(ctor as object, library ? undefined : origin, !library),
     );
   }
   return levels;
@@ -57,7 +55,11 @@ export const libraryClasses: WeakSet<object> = new WeakSet<object>();
 
 const programs = new WeakMap<object, string>();
 
-function classProgram(ctor: object, origin: Origin | undefined): string {
+function classProgram(
+  ctor: object,
+  origin: Origin | undefined,
+  check: boolean,
+): string {
   let program = programs.get(ctor);
   if (program !== undefined) return program;
   const name = (ctor as { name?: string }).name || "(anonymous class)";
@@ -67,7 +69,9 @@ function classProgram(ctor: object, origin: Origin | undefined): string {
       `Cannot start thread as its class ${name} is not written with class syntax: write it as 'class ${name} extends Thread { ... }'`,
     );
   }
-  const text = `(function(${BASE}){return ${reshape(source, name)}})`;
+  const reshaped = reshape(source, name);
+  if (check) checkFreeCalls(tokenize(reshaped), `the class ${name}`, name);
+  const text = `(function(${BASE}){return ${reshaped}})`;
   program = toProgram(
     text,
     tokenize(text),

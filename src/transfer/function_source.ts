@@ -304,6 +304,7 @@ export function checkFreeCalls(
 }
 
 const KEYWORDS = new Set([
+  "__threading_base",
   "__threading_import",
   "__rewriteRelativeImportExtension",
   "postMessage",
