@@ -452,7 +452,7 @@ test("Thread, Timer, submit() and map() reject fewer args than required paramete
       assert.ok(error instanceof TypeError);
       assert.equal(
         error.message,
-        "Cannot create thread as the target 'target' takes 1 argument but 0 were given in args: pass every required argument, or give the missing parameters default values",
+        "Cannot create thread as the target takes 1 argument but 0 were given in args: pass every required argument, or give the missing parameters default values",
       );
       return true;
     },

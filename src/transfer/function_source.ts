@@ -201,7 +201,9 @@ export function checkArity(
   const required = (fn as { length: number }).length;
   if (typeof required !== "number" || count >= required) return;
   if (handlesMissing(fn, count, required)) return;
-  const name = fnName(fn);
+  // An arrow function written in `{ target: ... }` is named after the key.
+  const own = fnName(fn);
+  const name = own === "target" ? "" : own;
   throw new TypeError(
     `Cannot ${action} as ${role}${
       name ? ` '${name}'` : ""
