@@ -35,6 +35,7 @@ export {
   type ArgsRequired,
   type ExceptHookArgs,
   Thread,
+  type ThreadOptionFields,
   type ThreadOptions,
   type ThreadResult,
   type ThreadTarget,

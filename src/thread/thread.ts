@@ -63,9 +63,21 @@ export type ThreadTarget<T = unknown, A extends unknown[] = any[]> =
   | ((...args: A) => T | Promise<T>)
   | ModuleFunction<A, T>;
 
-/** Options for {@linkcode Thread}. */
+/**
+ * Options for {@linkcode Thread}: `args` is required when the target has
+ * required parameters.
+ *
+ * @typeParam T What the target returns (awaited).
+ * @typeParam A The target's parameters.
+ */
 // deno-lint-ignore no-explicit-any
-export interface ThreadOptions<T = unknown, A extends unknown[] = any[]> {
+export type ThreadOptions<T = unknown, A extends unknown[] = any[]> =
+  & ThreadOptionFields<T, A>
+  & ArgsRequired<A>;
+
+/** The fields of {@linkcode ThreadOptions}. */
+// deno-lint-ignore no-explicit-any
+export interface ThreadOptionFields<T = unknown, A extends unknown[] = any[]> {
   /**
    * The function to run, sent to the thread as source text (it must be
    * self-contained), or a {@linkcode ModuleFunction}. Subclasses that override
@@ -269,11 +281,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
    * @throws {TypeError} when `target` is not a function or module function, or
    * an argument cannot be cloned (the message names its position).
    */
-  constructor(
-    options: ThreadOptions<T, A> & ArgsRequired<A> = {} as
-      & ThreadOptions<T, A>
-      & ArgsRequired<A>,
-  ) {
+  constructor(options: ThreadOptions<T, A> = {} as ThreadOptions<T, A>) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(
         `Cannot create thread as 'options' must be an object: received ${
