@@ -36,11 +36,23 @@ export {
 } from "./src/errors.ts";
 export type { WaitOptions, WaitSyncOptions } from "./src/wait_options.ts";
 export {
+  type ArgsRequired,
   type ExceptHookArgs,
   Thread,
+  type ThreadOptionFields,
   type ThreadOptions,
+  type ThreadResult,
   type ThreadTarget,
 } from "./src/thread/thread.ts";
+export type {
+  ClassInstancesWithMethodsCannotTravelToThreads,
+  FunctionsCannotTravelToThreads,
+  NoParameterForThisArgument,
+  Sendable,
+  SharedObject,
+  SymbolsCannotTravelToThreads,
+  TargetArgs,
+} from "./src/transfer/sendable.ts";
 export { Timer } from "./src/thread/timer.ts";
 export {
   Queue,

@@ -18,6 +18,8 @@ const expected: Record<string, string> = {
   return_join: "thread doing work...\n" +
     "42 from join, computed by the thread\n" +
     "join() re-raised RangeError: no answer today\n",
+  targets: "worker-1: 6765\n832040\n",
+  fib: "",
 };
 
 const extension = import.meta.url.endsWith(".ts") ? ".ts" : ".js";

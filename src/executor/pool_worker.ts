@@ -7,6 +7,7 @@
  * @module
  */
 import "../../mod.ts";
+import "../transfer/_library.ts";
 import { runtime } from "../runtime/detect.ts";
 import type { ParentHandle } from "../runtime/types.ts";
 import { waitAsync } from "../sync/futex.ts";

@@ -19,7 +19,7 @@ import {
   type SerializedError,
   serializeError,
 } from "../transfer/error_codec.ts";
-import { functionToSource } from "../transfer/function_source.ts";
+import { checkArity, functionToSource } from "../transfer/function_source.ts";
 import {
   describe,
   validateSignal,
@@ -80,6 +80,7 @@ import {
   W_WRITTEN,
   WORKER_INTS,
 } from "./_protocol.ts";
+import type { Sendable } from "../transfer/sendable.ts";
 import { builtinPath } from "./_builtin_path.ts";
 import { fromText, readText, toText, writeText } from "./_text_codec.ts";
 import {
@@ -1295,11 +1296,14 @@ export class ThreadPoolExecutor {
    */
   submit<A extends unknown[], R>(
     fn: TaskFunction<A, R>,
-    ...args: A
+    ...args: NoInfer<A & Sendable<A>>
   ): Future<Awaited<R>> {
     const engine = this.#engine;
     engine.checkOpen("submit task");
     const fnId = engine.functionId(fn, "submit task");
+    if (typeof fn === "function") {
+      checkArity(fn, args.length, "submit task", "the task function");
+    }
     engine.checkRoom("submit task");
     return engine.enqueue(fnId, args, 0).future as Future<Awaited<R>>;
   }
@@ -1317,7 +1321,7 @@ export class ThreadPoolExecutor {
    */
   submitWith<A extends unknown[], R>(
     fn: TaskFunction<A, R>,
-    args: A,
+    args: NoInfer<A & Sendable<A>>,
     options: TaskOptions = {},
   ): Future<Awaited<R>> {
     const engine = this.#engine;
@@ -1330,6 +1334,9 @@ export class ThreadPoolExecutor {
           describe(args)
         }`,
       );
+    }
+    if (typeof fn === "function") {
+      checkArity(fn, args.length, action, "the task function");
     }
     const signal = validateSignal(options?.signal, action);
     const timeout = validateTimeout(options?.timeout, action);
@@ -1429,6 +1436,15 @@ export class ThreadPoolExecutor {
       }
       return (it as Iterable<unknown>)[Symbol.iterator]();
     });
+    if (typeof fn === "function") {
+      checkArity(
+        fn,
+        iterators.length,
+        action,
+        "the function",
+        "by map() (one per iterable)",
+      );
+    }
     const timeout = validateTimeout(options.timeout, action);
     const chunksize = options.chunksize ?? 1;
     if (typeof chunksize !== "number") {

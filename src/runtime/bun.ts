@@ -1,4 +1,5 @@
 import { spawnWebWorker } from "./_web_worker.ts";
+import { readTextFile } from "./_read_text.ts";
 import type { ParentHandle, Runtime } from "./types.ts";
 import {
   exitThread,
@@ -28,5 +29,7 @@ export function createBunRuntime(): Runtime {
     onThreadExit,
     onUncaughtError,
     writeStderr,
+    readTextFile,
+    missingPermission: () => undefined,
   };
 }

@@ -1,5 +1,6 @@
 import { spawnNodeWorker, type WorkerThreads } from "./_node_worker.ts";
 import { spawnWebWorker } from "./_web_worker.ts";
+import { readTextFile } from "./_read_text.ts";
 import type { ParentHandle, Runtime } from "./types.ts";
 import {
   exitThread,
@@ -8,6 +9,23 @@ import {
   onUncaughtError,
   writeStderr,
 } from "./worker_scope.ts";
+
+/** Whether Deno lets this program read `path` without asking. */
+function canRead(path: URL): boolean {
+  const deno = (globalThis as unknown as {
+    Deno: {
+      permissions: {
+        querySync(d: { name: "read"; path: URL }): { state: string };
+      };
+    };
+  }).Deno;
+  try {
+    return deno.permissions.querySync({ name: "read", path }).state ===
+      "granted";
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The adapter for Deno: its web `Worker` (fastest to start) unless the worker
@@ -40,5 +58,12 @@ export function createDenoRuntime(): Runtime {
     onThreadExit,
     onUncaughtError,
     writeStderr,
+    // Asks nothing: without read permission, Deno would prompt or throw.
+    readTextFile: (url) =>
+      url.startsWith("file:") && canRead(new URL(url))
+        ? readTextFile(url)
+        : undefined,
+    missingPermission: (url) =>
+      url.protocol === "file:" && !canRead(url) ? "--allow-read" : undefined,
   };
 }

@@ -3,6 +3,7 @@ import { availableParallelism } from "node:os";
 import process from "node:process";
 import * as workerThreads from "node:worker_threads";
 import { spawnNodeWorker } from "./_node_worker.ts";
+import { readTextFile } from "./_read_text.ts";
 import type { Runtime } from "./types.ts";
 import { exitThread, nodeParent, onUncaughtError } from "./worker_scope.ts";
 
@@ -19,5 +20,7 @@ export function createNodeRuntime(): Runtime {
     onThreadExit: (hook) => process.on("exit", hook),
     onUncaughtError,
     writeStderr: (text) => void writeSync(2, text),
+    readTextFile,
+    missingPermission: () => undefined,
   };
 }

@@ -65,4 +65,14 @@ export interface Runtime {
   onUncaughtError(hook: (error: unknown) => void): void;
   /** Writes a line to stderr, synchronously where the runtime allows. */
   writeStderr(text: string): void;
+  /**
+   * The text of a local file, or `undefined` when it cannot be read without
+   * asking (Deno without read permission) or at all.
+   */
+  readTextFile(url: string): string | undefined;
+  /**
+   * The permission a worker would lack to load the module at `url`, as the
+   * flag that grants it (`--allow-read` on Deno), or `undefined`.
+   */
+  missingPermission(url: URL): string | undefined;
 }

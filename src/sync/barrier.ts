@@ -3,6 +3,8 @@
  *
  * @module
  */
+// Targets compiled here may name the library's exports.
+import "../transfer/_library.ts";
 import { BrokenBarrierError } from "../errors.ts";
 import { decode, encodeChecked, type Encoded } from "../transfer/codec.ts";
 import {

@@ -106,6 +106,18 @@ export const DIRECTORY_SLOT: unique symbol = Symbol.for(
   "@threading/threading.directory",
 );
 
+/**
+ * How a target's program (`transfer/function_source.ts`) begins when it
+ * names the library's exports, which `transfer/_library.ts` must then make
+ * reachable before the program runs.
+ */
+export const LIBRARY_HEADER = "(function(){const{";
+
+/** Whether a target's program needs `transfer/_library.ts` loaded first. */
+export function needsLibrary(program: string): boolean {
+  return program.startsWith(LIBRARY_HEADER);
+}
+
 /** What the worker posts on the result port when the target ends. */
 export type Outcome =
   | { ok: true; value: EncodedValue }

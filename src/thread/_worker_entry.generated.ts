@@ -344,6 +344,18 @@ const DIRECTORY_SLOT: unique symbol = Symbol.for(
   "@threading/threading.directory",
 );
 
+/**
+ * How a target's program (`transfer/function_source.ts`) begins when it
+ * names the library's exports, which `transfer/_library.ts` must then make
+ * reachable before the program runs.
+ */
+const LIBRARY_HEADER = "(function(){const{";
+
+/** Whether a target's program needs `transfer/_library.ts` loaded first. */
+function needsLibrary(program: string): boolean {
+  return program.startsWith(LIBRARY_HEADER);
+}
+
 /** What the worker posts on the result port when the target ends. */
 type Outcome =
   | { ok: true; value: EncodedValue }
@@ -435,11 +447,13 @@ function listen(parent: ParentHandle | null): void {
     try {
       if (
         spec.kind === "module" || message.args.h ||
-        message.classLevels !== undefined
+        message.classLevels !== undefined ||
+        (spec.kind === "function" && needsLibrary(spec.source))
       ) {
         result = runLoaded(message);
       } else if (spec.kind === "function") {
-        const target = new Function(`return (${spec.source});`)() as Target;
+        // The program made by transfer/function_source.ts.
+        const target = (0, eval)(spec.source) as Target;
         result = target(...message.args.v as unknown[]);
       }
     } catch (error) {
@@ -480,6 +494,7 @@ interface FailureModule {
     value: unknown,
     failed: boolean,
     threadName: string,
+    source?: string,
   ): Outcome;
 }
 interface CodecModule {
@@ -549,8 +564,17 @@ function fail(
   failed: boolean,
 ): Promise<void> {
   return lazy<FailureModule>("./_worker_failure").then(({ failure }) =>
-    post(run, failure(error, value, failed, run.message.name))
+    post(run, failure(error, value, failed, run.message.name, sourceOf(run)))
   );
+}
+
+/** The code the thread ran, for the advice on a missing variable. */
+function sourceOf({ message }: Run): string {
+  return [
+    message.target.kind === "function" ? message.target.source : "",
+    ...(message.classLevels ?? []),
+    ...Object.values(message.fieldFunctions ?? {}),
+  ].join("\n");
 }
 
 function rejected(run: Run, error: unknown): Promise<void> | undefined {

@@ -20,9 +20,14 @@ export function failure(
   value: unknown,
   failed: boolean,
   threadName: string,
+  source?: string,
 ): Outcome {
   const reported = failed
-    ? explainMissingVariable(error, `The target of thread ${threadName}`)
+    ? explainMissingVariable(
+      error,
+      `The target of thread ${threadName}`,
+      source,
+    )
     : error instanceof TypeError && /^Cannot send /.test(error.message)
     ? error // the codec's own explanation
     : cloneError(value, "the return value", error);

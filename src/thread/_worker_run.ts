@@ -9,10 +9,13 @@
  * @module
  */
 import { decode } from "../transfer/codec.ts";
-import type { StartMessage } from "./_protocol.ts";
+import { compileFunction } from "../transfer/function_source.ts";
+import { needsLibrary, type StartMessage } from "./_protocol.ts";
 import { loadModuleFunction } from "./module_function.ts";
 import { mainThread, setCurrentThread } from "./registry.ts";
-import { threadForWorker } from "./thread.ts";
+import { Thread, threadForWorker } from "./thread.ts";
+
+type Fn = (...args: unknown[]) => unknown;
 
 /** Runs the thread's target, or its subclass's `run()`, and returns the result. */
 export async function runThreadBody(message: StartMessage): Promise<unknown> {
@@ -21,10 +24,16 @@ export async function runThreadBody(message: StartMessage): Promise<unknown> {
     await import("../../mod.ts");
   }
   const spec = message.target;
+  const programs = [
+    ...(spec.kind === "function" ? [spec.source] : []),
+    ...(message.classLevels ?? []),
+    ...Object.values(message.fieldFunctions ?? {}),
+  ];
+  if (programs.some(needsLibrary)) {
+    await import("../transfer/_library.ts");
+  }
   const target = spec.kind === "function"
-    ? new Function(`return (${spec.source});`)() as (
-      ...args: unknown[]
-    ) => unknown
+    ? compileFunction(spec.source)
     : spec.kind === "module"
     ? await loadModuleFunction(spec.url, spec.exportName)
     : undefined;
@@ -35,18 +44,25 @@ export async function runThreadBody(message: StartMessage): Promise<unknown> {
   const { name, ident, daemon } = message;
   const control = new Int32Array(message.control);
   const self = threadForWorker({ target, args, name, daemon }, ident, control);
-  let proto: object = Object.getPrototypeOf(self);
-  for (const source of [...message.classLevels].reverse()) {
-    const level = new Function(`return ${source};`)() as object;
-    Object.setPrototypeOf(level, proto);
-    proto = level;
+  // Each class is evaluated again on top of the one below it; the lowest
+  // extends a constructor that returns the worker's own Thread object, so
+  // that building an instance adds the classes' fields (`#private` ones
+  // too) to that object.
+  function Base(): Thread {
+    return self;
   }
-  Object.setPrototypeOf(self, proto);
+  Base.prototype = Thread.prototype;
+  Object.setPrototypeOf(Base, Thread);
+  let cls = Base as unknown as new () => object;
+  for (const program of [...message.classLevels].reverse()) {
+    cls = (compileFunction(program) as (base: unknown) => typeof cls)(cls);
+  }
+  new cls();
+  Object.setPrototypeOf(self, cls.prototype);
   Object.assign(self, decode(message.fields!));
-  for (const [key, source] of Object.entries(message.fieldFunctions ?? {})) {
-    (self as unknown as Record<string, unknown>)[key] = new Function(
-      `return (${source});`,
-    )();
+  for (const [key, program] of Object.entries(message.fieldFunctions ?? {})) {
+    (self as unknown as Record<string, unknown>)[key] =
+      (compileFunction(program) as Fn).call(self);
   }
   setCurrentThread(self, mainThread());
   return await self.run();

@@ -1,3 +1,4 @@
+import { callerOrigin } from "../transfer/_origin.ts";
 import { describe } from "../wait_options.ts";
 
 /**
@@ -27,7 +28,10 @@ export class ModuleFunction<A extends unknown[] = unknown[], R = unknown> {
   /** Phantom field carrying the function's type; never set. */
   declare readonly __type?: (...args: A) => R;
 
-  /** Creates the reference; prefer {@linkcode moduleFunction}. */
+  /**
+   * Creates the reference; prefer {@linkcode moduleFunction}. A relative
+   * `url` resolves against the calling module, as its `import()` would.
+   */
   constructor(url: string | URL, exportName: string) {
     if (typeof url !== "string" && !(url instanceof URL)) {
       throw new TypeError(
@@ -43,9 +47,30 @@ export class ModuleFunction<A extends unknown[] = unknown[], R = unknown> {
         }`,
       );
     }
-    this.url = new URL(url).href;
+    this.url = resolveModule(url);
     this.exportName = exportName;
   }
+}
+
+// A relative URL resolves against the calling module; a module compiled to
+// JavaScript names the compiled siblings of the TypeScript modules it
+// names, as tsc's rewriteRelativeImportExtensions would have rewritten its
+// imports (the `.ts` file is not there after compiling).
+function resolveModule(url: string | URL): string {
+  const relative = typeof url === "string" && /^\.\.?\//.test(url);
+  const origin = relative || /\.[cm]?tsx?$/.test(String(url))
+    ? callerOrigin()
+    : undefined;
+  if (relative && origin === undefined) {
+    throw new TypeError(
+      `Cannot create a module function as the relative URL '${url}' has no calling module to resolve against: pass new URL("${url}", import.meta.url)`,
+    );
+  }
+  let href = new URL(url, origin?.url).href;
+  if (origin !== undefined && /\.[cm]?js$/.test(origin.url)) {
+    href = href.replace(/\.([cm]?)tsx?$/, ".$1js");
+  }
+  return href;
 }
 
 /**
@@ -53,7 +78,10 @@ export class ModuleFunction<A extends unknown[] = unknown[], R = unknown> {
  * target, it may use anything its module imports.
  *
  * @typeParam F The exported function's type.
- * @param url The module's absolute URL, for example `new URL("./work.ts", import.meta.url)`.
+ * @param url The module's URL: absolute, for example `new URL("./work.ts",
+ * import.meta.url)`, or relative to the calling module (`"./work.ts"`). In a
+ * module compiled to JavaScript, a `.ts` URL names the compiled `.js`
+ * sibling, so that the same code runs before and after compiling.
  * @param exportName The export to call.
  * @returns A reference that `Thread` and `ThreadPoolExecutor.submit` accept as a target.
  *

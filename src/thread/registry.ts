@@ -55,6 +55,11 @@ export function trackThread(thread: Thread): void {
   alive.add(thread);
 }
 
+/** The started threads not known to have ended yet. */
+export function trackedThreads(): Thread[] {
+  return [...alive];
+}
+
 /** Forgets an ended thread. */
 export function untrackThread(thread: Thread): void {
   alive.delete(thread);

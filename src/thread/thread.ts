@@ -11,7 +11,9 @@ import {
   deserializeError,
   type SerializedError,
 } from "../transfer/error_codec.ts";
-import { functionToSource } from "../transfer/function_source.ts";
+import type { TargetArgs } from "../transfer/sendable.ts";
+import { checkArity, functionToSource } from "../transfer/function_source.ts";
+import { callerOrigin, type Origin } from "../transfer/_origin.ts";
 import { launchDirectory, linkForNewThread } from "../transfer/_directory.ts";
 import { waitAsync } from "../sync/futex.ts";
 import { watch } from "../_watch.ts";
@@ -38,6 +40,7 @@ import {
   FAILED,
   type Outcome,
   RUNNING,
+  selfSlot,
   type StartMessage,
   STATE,
   type TargetSpec,
@@ -52,6 +55,7 @@ import {
   getIdent,
   setMainThreadFactory,
   setSelfThreadFactory,
+  trackedThreads,
   trackThread,
   trackWorker,
   untrackThread,
@@ -76,7 +80,11 @@ export type ThreadTarget<T = unknown, A extends unknown[] = any[]> =
   | ModuleFunction<A, T>;
 
 /**
- * Options for {@linkcode Thread}.
+ * Options for {@linkcode Thread}: `args` is required when the target has
+ * required parameters.
+ *
+ * @typeParam T What the target returns (awaited).
+ * @typeParam A The target's parameters.
  *
  * @example Usage
  * ```ts
@@ -93,15 +101,26 @@ export type ThreadTarget<T = unknown, A extends unknown[] = any[]> =
  * ```
  */
 // deno-lint-ignore no-explicit-any
-export interface ThreadOptions<T = unknown, A extends unknown[] = any[]> {
+export type ThreadOptions<T = unknown, A extends unknown[] = any[]> =
+  & ThreadOptionFields<T, A>
+  & ArgsRequired<A>;
+
+/** The fields of {@linkcode ThreadOptions}. */
+// deno-lint-ignore no-explicit-any
+export interface ThreadOptionFields<T = unknown, A extends unknown[] = any[]> {
   /**
    * The function to run, sent to the thread as source text (it must be
    * self-contained), or a {@linkcode ModuleFunction}. Subclasses that override
    * `run()` leave it out.
    */
   target?: ThreadTarget<T, A>;
-  /** Arguments for the target: structured-cloneable values and shared objects. */
-  args?: A;
+  /**
+   * Arguments for the target: structured-cloneable values and shared objects.
+   * Required when the target has required parameters; their types follow
+   * the target's parameters (functions, symbols and class instances with
+   * methods cannot travel).
+   */
+  args?: NoInfer<TargetArgs<A>>;
   /**
    * The thread's name.
    *
@@ -116,6 +135,24 @@ export interface ThreadOptions<T = unknown, A extends unknown[] = any[]> {
    */
   daemon?: boolean;
 }
+
+/**
+ * Makes `args` required in {@linkcode ThreadOptions} when the target has
+ * required parameters.
+ *
+ * @typeParam A The target's parameters.
+ */
+export type ArgsRequired<A extends unknown[]> = [] extends A ? unknown
+  : { args: unknown };
+
+/**
+ * What `join()` of a thread resolves with: what its `run()` returns, awaited
+ * (so that a subclass without a type argument gets its `run()`'s type).
+ *
+ * @typeParam X The thread.
+ */
+export type ThreadResult<X> = X extends { run(): infer R } ? Awaited<R>
+  : never;
 
 /**
  * What {@linkcode Thread.excepthook} receives, like Python's `ExceptHookArgs`.
@@ -147,6 +184,14 @@ export interface ExceptHookArgs {
 // Set just before the library itself builds the main thread's or a worker's own
 // `Thread` object, which then describes an existing thread instead of a new one.
 let pendingSelfInit: SelfInit | undefined;
+/**
+ * Called for each thread still tracked when the process exits: waits for a
+ * non-daemon thread to end, then records the outcome of a thread that ended
+ * although the event loop did not deliver its end yet, so that its error is
+ * still reported.
+ */
+let settleAtExit: (thread: Thread) => void;
+
 const entryUrl = new URL(
   `./_worker_entry.generated${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
   import.meta.url,
@@ -270,6 +315,8 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
   #port: MessagePort | undefined;
   #outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
   #joinCalled = false;
+  /** Where a subclass's instance was created: its classes' module. */
+  #origin: Origin | undefined;
 
   /**
    * Creates a thread; nothing runs until {@linkcode Thread.start}.
@@ -277,7 +324,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
    * @throws {TypeError} when `target` is not a function or module function, or
    * an argument cannot be cloned (the message names its position).
    */
-  constructor(options: ThreadOptions<T, A> = {}) {
+  constructor(options: ThreadOptions<T, A> = {} as ThreadOptions<T, A>) {
     if (typeof options !== "object" || options === null) {
       throw new TypeError(
         `Cannot create thread as 'options' must be an object: received ${
@@ -287,7 +334,8 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     }
     const init = pendingSelfInit;
     pendingSelfInit = undefined;
-    const { target, args = [] as unknown as A, name, daemon } = options;
+    const { target, name, daemon } = options;
+    const args = (options.args ?? []) as A;
     if (
       target !== undefined && target !== null &&
       !(target instanceof ModuleFunction)
@@ -319,6 +367,9 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
         }`,
       );
     }
+    if (typeof target === "function") {
+      checkArity(target, args.length, "create thread");
+    }
     const givenName = toName(name, "create thread");
     if (
       daemon !== undefined && daemon !== null && typeof daemon !== "boolean"
@@ -347,6 +398,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     // An empty name gets the default, as in Python.
     this.#name = givenName || defaultName(target);
     this.#daemon = daemon ?? currentThread().daemon;
+    if (new.target !== Thread) this.#origin = callerOrigin();
   }
 
   /**
@@ -438,10 +490,25 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       args: this.#encodedArgs!,
     };
     if (isSubclass) {
-      message.classLevels = classLevels(this, Thread.prototype);
-      const { values, functions } = ownFields(this);
+      message.classLevels = classLevels(this, Thread.prototype, this.#origin);
+      const { values, functions } = ownFields(this, this.#origin);
       message.fields = encodeChecked(values, "this");
       message.fieldFunctions = functions;
+    }
+    const missing = runtime.missingPermission(entryUrl);
+    if (missing !== undefined) {
+      this.#failToStart(
+        new Error(
+          `Cannot start thread ${this.#name}: ${
+            RUNTIME_NAMES[runtime.name]
+          } may not read the library's worker module (${
+            decodeURIComponent(entryUrl.pathname)
+          }): run the program with ${missing}, or ${missing}=${
+            decodeURIComponent(new URL("../..", entryUrl).pathname)
+          } to allow the library's files only`,
+        ),
+      );
+      return this;
     }
     const directory = linkForNewThread();
     // Nothing changes before the worker exists: a failed spawn leaves the
@@ -482,6 +549,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       () => this.#finish(),
       () => Atomics.load(control, WAITING) > 0,
     );
+    hookExit();
     handle.postMessage(
       {
         ...message,
@@ -497,6 +565,25 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
   }
 
   /**
+   * Ends a thread whose worker cannot start: `join()` rejects with `error`,
+   * which the excepthook reports if nobody joins by the next turn of the
+   * event loop.
+   */
+  #failToStart(error: Error): void {
+    this.#started = true;
+    this.#ident = nextIdent();
+    this.#control = new Int32Array(
+      new SharedArrayBuffer(CONTROL_CELLS * Int32Array.BYTES_PER_ELEMENT),
+    );
+    Atomics.store(this.#control, STATE, DIED);
+    this.#outcome = { ok: false, error };
+    setFate(this.#ident, FAILED);
+    setTimeout(() => {
+      if (!this.#joinCalled) reportUnhandled(error, this);
+    });
+  }
+
+  /**
    * Waits until the thread ends, without blocking the event loop.
    *
    * @returns The target's (awaited) return value.
@@ -506,12 +593,12 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
    * {@linkcode TimeoutError} when `timeout` ms pass first (the thread keeps
    * running); `signal.reason` when the signal aborts.
    */
-  join(options: WaitOptions = {}): Promise<T> {
+  join(options: WaitOptions = {}): Promise<ThreadResult<this>> {
     const timeout = validateTimeout(options.timeout, "join thread");
     const signal = validateSignal(options.signal, "join thread");
     this.#checkJoinable();
     this.#joinCalled = true;
-    return this.#join(timeout, signal);
+    return this.#join(timeout, signal) as Promise<ThreadResult<this>>;
   }
 
   async #join(timeout: number, signal: AbortSignal | undefined): Promise<T> {
@@ -544,7 +631,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
    * @throws The thread's own error; {@linkcode TimeoutError} when `timeout`
    * ms pass first.
    */
-  joinSync(options: WaitSyncOptions = {}): T {
+  joinSync(options: WaitSyncOptions = {}): ThreadResult<this> {
     const timeout = validateTimeout(options.timeout, "join thread");
     this.#checkJoinable();
     this.#joinCalled = true;
@@ -563,7 +650,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       this.#finish();
     }
     const outcome = this.#outcome!;
-    if (outcome.ok) return outcome.value;
+    if (outcome.ok) return outcome.value as ThreadResult<this>;
     throw outcome.error;
   }
 
@@ -601,6 +688,18 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
         "Cannot join thread before it is started: call start() first",
       );
     }
+  }
+
+  static {
+    settleAtExit = (thread: Thread): void => {
+      if (!thread.#started || thread.#kind !== "user") return;
+      // Like Python's interpreter at exit, wait for non-daemon threads.
+      const control = thread.#control!;
+      while (!thread.#daemon && Atomics.load(control, STATE) === RUNNING) {
+        Atomics.wait(control, STATE, RUNNING);
+      }
+      thread.#finish();
+    };
   }
 
   /** Records the outcome once the worker finished, exited or crashed. */
@@ -656,6 +755,21 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
   }
 }
 
+const RUNTIME_NAMES = { deno: "Deno", bun: "Bun", node: "Node" } as const;
+
+let exitHooked = false;
+
+// A test runner (deno test, bun test) may end the process as soon as its
+// tests are done, while a thread still runs or before the event loop
+// delivered the end of one that failed: its error would never be reported.
+// On the main thread only (a worker already waits for its threads).
+function hookExit(): void {
+  if (exitHooked || selfSlot() !== undefined) return;
+  exitHooked = true;
+  runtime.onThreadExit(() => {
+    for (const thread of trackedThreads()) settleAtExit(thread);
+  });
+}
 function isPrimitive(value: unknown): boolean {
   const type = typeof value;
   return value === null || type === "number" || type === "string" ||

@@ -1,5 +1,8 @@
 import { describe } from "../wait_options.ts";
+import { checkArity, checkSendable } from "../transfer/function_source.ts";
+import type { TargetArgs } from "../transfer/sendable.ts";
 import { Thread } from "./thread.ts";
+import { libraryClasses } from "./_class_source.ts";
 
 /**
  * A thread that calls `target(...args)` after `intervalMs` milliseconds,
@@ -38,9 +41,11 @@ export class Timer<T = unknown, A extends unknown[] = any[]>
   constructor(
     intervalMs: number,
     target: (...args: A) => T | Promise<T>,
-    args?: A,
+    ...rest: [] extends A ? [args?: NoInfer<TargetArgs<A>>]
+      : [args: NoInfer<TargetArgs<A>>]
   ) {
     super({});
+    const args = rest[0] as A | undefined;
     if (typeof intervalMs !== "number") {
       throw new TypeError(
         `Cannot create timer as 'intervalMs' must be a non-negative number: received ${
@@ -69,6 +74,8 @@ export class Timer<T = unknown, A extends unknown[] = any[]>
         }`,
       );
     }
+    checkArity(target, args?.length ?? 0, "create timer");
+    checkSendable(target, "the target");
     this.interval = intervalMs;
     this.function = target;
     this.args = args ?? ([] as unknown as A);
@@ -89,3 +96,5 @@ export class Timer<T = unknown, A extends unknown[] = any[]>
     return this.function(...this.args);
   }
 }
+
+libraryClasses.add(Timer);

@@ -35,6 +35,7 @@ import {
   ENDED,
   EXIT_CODE,
   FAILED,
+  needsLibrary,
   type Outcome,
   recordFate,
   RUNNING,
@@ -95,11 +96,13 @@ function listen(parent: ParentHandle | null): void {
     try {
       if (
         spec.kind === "module" || message.args.h ||
-        message.classLevels !== undefined
+        message.classLevels !== undefined ||
+        (spec.kind === "function" && needsLibrary(spec.source))
       ) {
         result = runLoaded(message);
       } else if (spec.kind === "function") {
-        const target = new Function(`return (${spec.source});`)() as Target;
+        // The program made by transfer/function_source.ts.
+        const target = (0, eval)(spec.source) as Target;
         result = target(...message.args.v as unknown[]);
       }
     } catch (error) {
@@ -140,6 +143,7 @@ interface FailureModule {
     value: unknown,
     failed: boolean,
     threadName: string,
+    source?: string,
   ): Outcome;
 }
 interface CodecModule {
@@ -209,8 +213,17 @@ function fail(
   failed: boolean,
 ): Promise<void> {
   return lazy<FailureModule>("./_worker_failure").then(({ failure }) =>
-    post(run, failure(error, value, failed, run.message.name))
+    post(run, failure(error, value, failed, run.message.name, sourceOf(run)))
   );
+}
+
+/** The code the thread ran, for the advice on a missing variable. */
+function sourceOf({ message }: Run): string {
+  return [
+    message.target.kind === "function" ? message.target.source : "",
+    ...(message.classLevels ?? []),
+    ...Object.values(message.fieldFunctions ?? {}),
+  ].join("\n");
 }
 
 function rejected(run: Run, error: unknown): Promise<void> | undefined {
