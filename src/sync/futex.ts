@@ -1,10 +1,14 @@
 /**
  * Futex-style wait and wake on an `Int32Array` cell of shared memory: the one
  * mechanism every primitive sleeps on. A wake is only a hint: callers re-check
- * their state after every wake-up, so spurious wake-ups are harmless.
+ * their state after every wake-up, so spurious wake-ups are harmless. A
+ * thread whose owner stopped it ends when one of its waits times out
+ * (`thread/_stop.ts`).
  *
  * @module
  */
+
+import { stopIfTerminated } from "../thread/_stop.ts";
 
 /** How a wait ended. */
 export type WaitResult = "ok" | "not-equal" | "timed-out";
@@ -19,7 +23,9 @@ export function waitSync(
   expected: number,
   timeout = Infinity,
 ): WaitResult {
-  return Atomics.wait(cell, index, expected, timeout);
+  const result = Atomics.wait(cell, index, expected, timeout);
+  if (result === "timed-out") stopIfTerminated();
+  return result;
 }
 
 /**
@@ -41,6 +47,7 @@ export function waitAsync(
   if (signal === undefined) {
     return result.value.then((value) => {
       releaseLoop();
+      if (value === "timed-out") stopIfTerminated();
       return value;
     });
   }
@@ -62,6 +69,7 @@ export function waitAsync(
       settled = true;
       signal.removeEventListener("abort", onAbort);
       releaseLoop();
+      if (value === "timed-out") stopIfTerminated();
       resolve(value);
     });
   });

@@ -37,9 +37,11 @@ import {
   FAILED,
   type Outcome,
   RUNNING,
+  selfSlot,
   type StartMessage,
   STATE,
   type TargetSpec,
+  TERMINATED,
 } from "./_protocol.ts";
 import { classLevels, ownFields } from "./_class_source.ts";
 import { prepareSpareWorker, spawnThreadWorker } from "./_spare_worker.ts";
@@ -223,6 +225,8 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
   #started = false;
   #control: Int32Array | undefined;
   #port: MessagePort | undefined;
+  #stop: (() => void) | undefined;
+  #stopped = false;
   #outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
   #joinCalled = false;
 
@@ -422,6 +426,14 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     if (ended.async) void ended.value.then(() => this.#finish());
     handle.onError((error) => this.#finish(error));
     handle.onExit((code) => this.#finish(undefined, code));
+    this.#stop = () => {
+      this.#stopped = true;
+      // Before the worker stops: on Deno it may outlive terminate(), and
+      // then ends at its next wait in a library primitive (_stop.ts).
+      setFate(this.#ident!, TERMINATED);
+      handle.terminate();
+    };
+    running.add(this.#stop);
     trackThread(this);
     handle.postMessage(
       {
@@ -586,9 +598,11 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       Atomics.notify(control, STATE);
     }
     this.#port!.close();
+    running.delete(this.#stop!);
     untrackThread(this);
     prepareSpareWorker(entryUrl);
-    if (!this.#outcome.ok && !this.#joinCalled) {
+    // A daemon thread stopped with its parent ends silently, as in Python.
+    if (!this.#outcome.ok && !this.#joinCalled && !this.#stopped) {
       reportUnhandled(this.#outcome.error, this);
     }
   }
@@ -658,6 +672,17 @@ function defaultName(target: unknown): string {
     ? target.name
     : "";
   return targetName ? `Thread-${n} (${targetName})` : `Thread-${n}`;
+}
+
+// How to stop each thread this thread started and that still runs: a thread
+// stops them when it ends (its daemon threads) or exits (all of them), as the
+// runtime may not (Deno), and their locks' waiters must learn of it.
+const running = new Set<() => void>();
+const slot = selfSlot();
+if (slot !== undefined) {
+  slot.stopChildren = () => {
+    for (const stop of [...running]) stop();
+  };
 }
 
 setMainThreadFactory(() =>
