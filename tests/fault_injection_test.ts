@@ -28,7 +28,7 @@ import {
   Event,
   LifoQueue,
   Lock,
-  OwnerDiedError,
+  type OwnerDiedError,
   PriorityQueue,
   Queue,
   RLock,
