@@ -49,6 +49,11 @@ const SOAK = soakSeconds();
  * 30 s a runtime here (6 took Deno ~41 s and Node ~50 s).
  */
 const ROUNDS = Number(process.env.FAULT_ROUNDS ?? 4);
+if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1)) {
+  throw new TypeError(
+    `FAULT_ROUNDS must be a positive integer: received ${process.env.FAULT_ROUNDS}`,
+  );
+}
 const CHECK_TIMEOUT = 20_000;
 
 type Mode = "terminate" | "parent" | "exit" | "close";
