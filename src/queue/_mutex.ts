@@ -61,8 +61,9 @@ export function lock(cells: Int32Array, index: number, what = "queue"): void {
  * a committed put or get, which must not report that operation as failed.
  */
 export function lockUnlessBroken(cells: Int32Array, index: number): boolean {
+  if (Atomics.compareExchange(cells, index, 0, owner()) === 0) return true;
   try {
-    lock(cells, index);
+    lockSlow(cells, index, "queue");
     return true;
   } catch (error) {
     if (error instanceof OwnerDiedError) return false;
