@@ -192,7 +192,7 @@ export class SharedMap<K extends string | number = string | number, V = unknown>
     const hash = encodeKey(key, "get a SharedMap entry");
     const t = this.#t;
     let length = -1;
-    lock(t.h, LOCK);
+    lock(t.h, LOCK, "map");
     try {
       t.refresh();
       const e = t.find(keyBytes, keyLength, hash);
@@ -227,7 +227,7 @@ export class SharedMap<K extends string | number = string | number, V = unknown>
     // After the value: encoding it may run getters that use a map.
     const hash = encodeKey(key, action);
     const t = this.#t;
-    lock(t.h, LOCK);
+    lock(t.h, LOCK, "map");
     try {
       t.refresh();
       const e = t.find(keyBytes, keyLength, hash);
@@ -248,7 +248,7 @@ export class SharedMap<K extends string | number = string | number, V = unknown>
   has(key: K): boolean {
     const hash = encodeKey(key, "look up a SharedMap key");
     const t = this.#t;
-    lock(t.h, LOCK);
+    lock(t.h, LOCK, "map");
     try {
       t.refresh();
       return t.find(keyBytes, keyLength, hash) >= 0;
@@ -267,7 +267,7 @@ export class SharedMap<K extends string | number = string | number, V = unknown>
   delete(key: K): boolean {
     const hash = encodeKey(key, "delete a SharedMap entry");
     const t = this.#t;
-    lock(t.h, LOCK);
+    lock(t.h, LOCK, "map");
     try {
       t.refresh();
       const e = t.find(keyBytes, keyLength, hash);
@@ -282,7 +282,7 @@ export class SharedMap<K extends string | number = string | number, V = unknown>
   /** Removes every entry. */
   clear(): void {
     const t = this.#t;
-    lock(t.h, LOCK);
+    lock(t.h, LOCK, "map");
     try {
       t.refresh();
       t.clear();
@@ -339,7 +339,7 @@ export class SharedMap<K extends string | number = string | number, V = unknown>
       if (done) return { done: true, value: undefined };
       let keyLength = 0;
       let valueLength = 0;
-      lock(t.h, LOCK);
+      lock(t.h, LOCK, "map");
       try {
         if (Atomics.load(t.h, MOD) !== mod) {
           done = true;

@@ -11,8 +11,8 @@ import "../transfer/_library.ts";
 import { runtime } from "../runtime/detect.ts";
 import type { ParentHandle } from "../runtime/types.ts";
 import { waitAsync } from "../sync/futex.ts";
-import { adoptGlobals, setFate } from "../thread/_globals.ts";
-import { ENDED, FAILED } from "../thread/_protocol.ts";
+import { adoptGlobals, fateOf, setFate } from "../thread/_globals.ts";
+import { ENDED, FAILED, TERMINATED } from "../thread/_protocol.ts";
 import { loadModuleFunction } from "../thread/module_function.ts";
 import { getIdent, mainThread, setCurrentThread } from "../thread/registry.ts";
 import { threadForWorker } from "../thread/thread.ts";
@@ -209,6 +209,9 @@ async function start(init: PoolInit): Promise<void> {
 async function loop(idleTimeout: number): Promise<void> {
   for (;;) {
     if (Atomics.load(ctl, C_STOP) !== 0) break;
+    // Terminated by the pool but still running (Deno's terminate() does not
+    // stop a busy worker): claim nothing more, its results would be lost.
+    if (fateOf(getIdent()) === TERMINATED) break;
     const base = claim();
     if (base < 0) {
       if (await idle(idleTimeout)) break;

@@ -10,7 +10,7 @@ import type { WorkerHandle } from "../runtime/types.ts";
 import { holdEventLoop } from "../sync/futex.ts";
 import { watch } from "../_watch.ts";
 import { globalsBuffer, nextIdent, setFate } from "../thread/_globals.ts";
-import { ENDED, FAILED } from "../thread/_protocol.ts";
+import { ENDED, FAILED, TERMINATED } from "../thread/_protocol.ts";
 import { launchDirectory, linkForNewThread } from "../transfer/_directory.ts";
 import { ModuleFunction } from "../thread/module_function.ts";
 import { decode, encodeChecked, type Encoded } from "../transfer/codec.ts";
@@ -1085,6 +1085,9 @@ class Engine {
     for (const w of this.workers) {
       if (Atomics.load(w.control, W_TASK) !== task.id) continue;
       if (this.terminateOnAbort) {
+        // Before the worker stops: it may outlive terminate() (Deno), and
+        // then ends at its next wait in a library primitive (thread/_stop.ts).
+        setFate(w.ident, TERMINATED);
         this.gone(w, reason);
       } else {
         Atomics.store(w.control, W_ABORT, task.id);
@@ -1115,6 +1118,8 @@ class Engine {
     Atomics.notify(this.control, C_TAIL);
     for (const w of this.workers.slice()) {
       w.gone = true;
+      // One still running a task may outlive terminate() (Deno).
+      if (Atomics.load(w.control, W_TASK) !== 0) setFate(w.ident, TERMINATED);
       w.handle.terminate();
     }
     this.workers = [];

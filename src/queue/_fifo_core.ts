@@ -20,7 +20,7 @@
  * @module
  */
 import { notify } from "../sync/futex.ts";
-import { lock, unlock } from "./_mutex.ts";
+import { lock, lockUnlessBroken, unlock } from "./_mutex.ts";
 import {
   checkState,
   clampMaxsize,
@@ -368,10 +368,13 @@ export class FifoQueueCore extends QueueCore {
   /** Wakes everyone counted in `waiters` (taking their lock to reset it). */
   #wake(lockIndex: number, waiters: number, word: number): void {
     const h = this.h;
-    lock(h, lockIndex);
+    // The put or get before this is done: a broken lock must not fail it.
+    const held = lockUnlessBroken(h, lockIndex);
     Atomics.add(h, word, 1);
-    Atomics.store(h, waiters, 0);
-    unlock(h, lockIndex);
+    if (held) {
+      Atomics.store(h, waiters, 0);
+      unlock(h, lockIndex);
+    }
     notify(h, word);
   }
 
@@ -450,8 +453,19 @@ export class FifoQueueCore extends QueueCore {
     const h = this.h;
     const u = this.#u;
     lock(h, P_LOCK);
-    lock(h, G_LOCK);
-    lock(h, T_LOCK);
+    try {
+      lock(h, G_LOCK);
+    } catch (error) {
+      unlock(h, P_LOCK); // broken by a dead getter: no thread is left waiting
+      throw error;
+    }
+    try {
+      lock(h, T_LOCK);
+    } catch (error) {
+      unlock(h, G_LOCK);
+      unlock(h, P_LOCK);
+      throw error;
+    }
     try {
       Atomics.store(h, SHUTDOWN, 1);
       if (immediate) {

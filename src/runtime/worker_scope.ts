@@ -57,6 +57,7 @@ interface Scope {
   ): void;
   WorkerGlobalScope?: unknown;
   onmessage?: unknown;
+  close?: (this: unknown) => void;
 }
 
 /** What this module touches of a Node worker's `process.stdout`/`stderr`. */
@@ -199,6 +200,20 @@ export function onThreadExit(hook: (code: number) => void): void {
   } else {
     scope.process!.on("exit", hook);
   }
+}
+
+/**
+ * Calls `hook` synchronously when code in this worker calls the worker
+ * scope's `close()` (`self.close()`), before the worker closes: Deno tells
+ * the parent nothing of it.
+ */
+export function onThreadClose(hook: () => void): void {
+  const close = scope.close;
+  if (typeof close !== "function") return;
+  scope.close = function (this: unknown): void {
+    hook();
+    close.call(this);
+  };
 }
 
 /** Calls `hook` for an error or rejection that nothing in this thread caught. */

@@ -1,9 +1,14 @@
 /**
- * The futex mutex under `Lock` and `RLock`: three words of shared memory.
+ * The futex mutex under `Lock` and `RLock`: the lock word and two words for
+ * async waiters, in shared memory.
  *
- * `STATE` is 0 (unlocked), 1 (locked) or 2 (locked, and someone may wait).
- * Taking a free lock is one compare-and-swap; releasing it is one exchange,
- * and only a release that finds 2 wakes anybody.
+ * `STATE` is 0 when unlocked; otherwise it holds the ident of the thread that
+ * took the lock, plus {@linkcode CONTENDED_BIT} when someone may wait. Taking
+ * a free lock is one compare-and-swap that writes the taker's ident, so the
+ * lock word names its holder at every instant: a holder that dies at any
+ * instruction leaves its ident behind, never an anonymous "locked". Releasing
+ * is one exchange, and only a release that finds the contended bit wakes
+ * anybody.
  *
  * Blocking waiters sleep on `STATE` itself. Async waiters sleep on `SEQ`,
  * which every contended release bumps while `ASYNC_WAITERS` is non-zero. The
@@ -15,34 +20,31 @@
  * Every wake-up is a hint: a waiter tries again after each one, so barging
  * threads, time-outs and aborts never lose a wake-up meant for another.
  *
- * `HOLDER` names the thread that took the lock (0 while free, or for a
- * moment after a compare-and-swap before the taker writes it). A waiter
- * sleeps at most `SLICE` ms at a time and, when a sleep times out, looks up
- * the holder in the fate table (`thread/_globals.ts`): a holder that will
- * never release makes it throw `OwnerDiedError` instead of waiting for ever.
- * A release clears `HOLDER` before its exchange, so a waiter, ordered after
- * that exchange, never reads the ident of a holder that already released.
+ * A waiter sleeps at most `SLICE` ms at a time and, when a sleep times out,
+ * looks up the holder named by the lock word in the fate table
+ * (`thread/_globals.ts`): a holder that will never release makes it throw
+ * `OwnerDiedError` instead of waiting for ever.
  *
  * @module
  */
 import { OwnerDiedError } from "../errors.ts";
 import { fateOf } from "../thread/_globals.ts";
-import { ENDED, FAILED } from "../thread/_protocol.ts";
+import { ENDED, FAILED, TERMINATED } from "../thread/_protocol.ts";
 import { getIdent } from "../thread/registry.ts";
 import { notify, waitAsync, waitSync } from "./futex.ts";
 import { deadlineOf, remaining } from "./_deadline.ts";
 
-/** The lock word: 0 unlocked, 1 locked, 2 locked with possible waiters. */
+/** The lock word: 0 unlocked, else the holder's ident (+ {@linkcode CONTENDED_BIT}). */
 export const STATE = 0;
 /** Bumped by contended releases; async waiters sleep on it. */
 export const SEQ = 1;
 /** How many async acquires are in progress. */
 export const ASYNC_WAITERS = 2;
 /**
- * The ident of the thread holding the lock; 0 when free (or not known yet).
- * 64 bytes away from `STATE`, on another cache line: a holder that takes the
- * lock again and again keeps writing it in its own cache while waiters hammer
- * the lock word.
+ * A word the mutex leaves to its user (`RLock` keeps its owner there, for
+ * re-entry), 64 bytes away from `STATE`, on another cache line: a holder that
+ * takes the lock again and again keeps writing it in its own cache while
+ * waiters hammer the lock word.
  */
 export const HOLDER = 16;
 /** The number of words the mutex uses, from index 0. */
@@ -65,16 +67,24 @@ const SPINS = 64;
 export type LockKind = "Lock" | "RLock";
 
 const UNLOCKED = 0;
-const LOCKED = 1;
-const CONTENDED = 2;
+/** Set in the lock word while a thread may wait for the lock. */
+export const CONTENDED_BIT = 0x40000000;
+/** The bits of the lock word that hold the holder's ident. */
+export const IDENT_BITS = 0x3fffffff;
+
+/** The value the calling thread writes into a lock word it takes. */
+export function lockWordOf(ident: number): number {
+  return (ident & IDENT_BITS) || 1;
+}
 
 /** Takes the lock if it is free. */
 export function tryLock(cells: Int32Array): boolean {
-  if (Atomics.compareExchange(cells, STATE, UNLOCKED, LOCKED) !== UNLOCKED) {
-    return false;
-  }
-  cells[HOLDER] = getIdent();
-  return true;
+  return Atomics.compareExchange(
+    cells,
+    STATE,
+    UNLOCKED,
+    lockWordOf(getIdent()),
+  ) === UNLOCKED;
 }
 
 /** Whether the lock is held by anyone. */
@@ -94,26 +104,47 @@ export function lockSyncSlow(
   // A short spin first: with the holder bookkeeping and the bounded sleeps,
   // bench/locks.ts on Deno measured contended hand-offs at ~0.7x the floor
   // without it and ~0.9x with it (Bun and Node: no loss).
+  const me = lockWordOf(getIdent());
   for (let spin = 0; spin < SPINS; spin++) {
     if (
       Atomics.load(cells, STATE) === UNLOCKED &&
-      Atomics.compareExchange(cells, STATE, UNLOCKED, LOCKED) === UNLOCKED
-    ) {
-      cells[HOLDER] = getIdent();
-      return true;
-    }
+      Atomics.compareExchange(cells, STATE, UNLOCKED, me) === UNLOCKED
+    ) return true;
   }
   const deadline = deadlineOf(timeout);
-  while (Atomics.exchange(cells, STATE, CONTENDED) !== UNLOCKED) {
+  for (;;) {
+    const word = markContended(cells, me);
+    if (word === UNLOCKED) return true;
     const left = remaining(deadline);
     if (left <= 0) return false;
     const slice = left < SLICE ? left : SLICE;
-    if (waitSync(cells, STATE, CONTENDED, slice) === "timed-out") {
+    if (waitSync(cells, STATE, word, slice) === "timed-out") {
       checkHolder(cells, kind);
     }
   }
-  cells[HOLDER] = getIdent();
-  return true;
+}
+
+/**
+ * One step of a contended acquire: takes the lock if it is free (keeping the
+ * contended bit, as others may still wait) and returns `UNLOCKED`, or makes
+ * sure the held lock word carries the contended bit and returns the word to
+ * sleep on.
+ */
+function markContended(cells: Int32Array, me: number): number {
+  for (;;) {
+    const word = Atomics.load(cells, STATE);
+    if (word === UNLOCKED) {
+      if (
+        Atomics.compareExchange(cells, STATE, UNLOCKED, me | CONTENDED_BIT) ===
+          UNLOCKED
+      ) return UNLOCKED;
+      continue;
+    }
+    if ((word & CONTENDED_BIT) !== 0) return word;
+    if (
+      Atomics.compareExchange(cells, STATE, word, word | CONTENDED_BIT) === word
+    ) return word | CONTENDED_BIT;
+  }
 }
 
 /**
@@ -130,12 +161,12 @@ export async function lockAsyncSlow(
   onAcquired?: () => void,
 ): Promise<boolean> {
   const deadline = deadlineOf(timeout);
+  const me = lockWordOf(getIdent());
   Atomics.add(cells, ASYNC_WAITERS, 1);
   try {
     for (;;) {
       const seq = Atomics.load(cells, SEQ);
-      if (Atomics.exchange(cells, STATE, CONTENDED) === UNLOCKED) {
-        cells[HOLDER] = getIdent();
+      if (markContended(cells, me) === UNLOCKED) {
         onAcquired?.();
         return true;
       }
@@ -157,7 +188,6 @@ export async function lockAsyncSlow(
  * @returns `false` when the lock was not locked (nothing changed).
  */
 export function unlock(cells: Int32Array): boolean {
-  cells[HOLDER] = 0;
   return unlocked(cells, Atomics.exchange(cells, STATE, UNLOCKED));
 }
 
@@ -168,7 +198,7 @@ export function unlock(cells: Int32Array): boolean {
  * @returns `false` when the lock was not locked.
  */
 export function unlocked(cells: Int32Array, previous: number): boolean {
-  if (previous === CONTENDED) wake(cells);
+  if ((previous & CONTENDED_BIT) !== 0) wake(cells);
   return previous !== UNLOCKED;
 }
 
@@ -178,10 +208,13 @@ export function unlocked(cells: Int32Array, previous: number): boolean {
  * ended in any way.
  */
 function checkHolder(cells: Int32Array, kind: LockKind): void {
-  const holder = Atomics.load(cells, HOLDER);
+  const holder = Atomics.load(cells, STATE) & IDENT_BITS;
   if (holder === 0) return;
   const fate = fateOf(holder);
-  if (fate === FAILED || (fate === ENDED && kind === "RLock")) {
+  if (
+    fate === FAILED || fate === TERMINATED ||
+    (fate === ENDED && kind === "RLock")
+  ) {
     throw new OwnerDiedError(
       kind === "Lock"
         ? `Cannot acquire the lock as thread ${holder} failed while holding it (its target threw, it exited, crashed or was terminated), so it will never release it: repair what the lock protects, then release it from this thread or use a new Lock`

@@ -1,12 +1,15 @@
 /**
  * Futex-style wait and wake on an `Int32Array` cell of shared memory: the one
  * mechanism every primitive sleeps on. A wake is only a hint: callers re-check
- * their state after every wake-up, so spurious wake-ups are harmless.
+ * their state after every wake-up, so spurious wake-ups are harmless. A
+ * thread whose owner stopped it ends when one of its waits times out
+ * (`thread/_stop.ts`).
  *
  * @module
  */
 import { watch } from "../_watch.ts";
 import { WAITING } from "../thread/_protocol.ts";
+import { stopIfTerminated } from "../thread/_stop.ts";
 
 // Inside a thread, the control block its owner reads; its cell `WAITING`
 // counts the waits the thread is in, so that a report of a leaked thread can
@@ -30,15 +33,19 @@ export function waitSync(
   expected: number,
   timeout = Infinity,
 ): WaitResult {
+  let result: WaitResult;
   if (selfControl === undefined) {
-    return Atomics.wait(cell, index, expected, timeout);
+    result = Atomics.wait(cell, index, expected, timeout);
+  } else {
+    Atomics.add(selfControl, WAITING, 1);
+    try {
+      result = Atomics.wait(cell, index, expected, timeout);
+    } finally {
+      Atomics.sub(selfControl, WAITING, 1);
+    }
   }
-  Atomics.add(selfControl, WAITING, 1);
-  try {
-    return Atomics.wait(cell, index, expected, timeout);
-  } finally {
-    Atomics.sub(selfControl, WAITING, 1);
-  }
+  if (result === "timed-out") stopIfTerminated();
+  return result;
 }
 
 /**
@@ -62,6 +69,7 @@ export function waitAsync(
     return result.value.then((value) => {
       releaseLoop();
       ended?.();
+      if (value === "timed-out") stopIfTerminated();
       return value;
     });
   }
@@ -85,6 +93,7 @@ export function waitAsync(
       signal.removeEventListener("abort", onAbort);
       releaseLoop();
       ended?.();
+      if (value === "timed-out") stopIfTerminated();
       resolve(value);
     });
   });

@@ -29,10 +29,11 @@ import {
   runHolding,
 } from "./_lockable.ts";
 import {
-  HOLDER,
+  CONTENDED_BIT,
   isLocked,
   lockAsyncSlow,
   lockSyncSlow,
+  lockWordOf,
   MUTEX_WORDS,
   STATE,
   tryLock,
@@ -161,10 +162,11 @@ export class Lock {
     const cells = this.#cells;
     if (options === undefined) {
       // The fast path, written out: one compare-and-swap.
-      if (Atomics.compareExchange(cells, STATE, 0, 1) !== 0) {
+      if (
+        Atomics.compareExchange(cells, STATE, 0, lockWordOf(getIdent())) !== 0
+      ) {
         return lockSyncSlow(cells, Infinity, "Lock");
       }
-      cells[HOLDER] = getIdent();
       return true;
     }
     const timeout = acquireTimeout(options, "acquire lock");
@@ -209,12 +211,12 @@ export class Lock {
    * ```
    */
   release(): void {
-    // The fast path, written out: one exchange that finds 1 (locked, nobody
-    // waits), after clearing the holder (see _mutex.ts).
+    // The fast path, written out: one exchange that finds the holder's
+    // ident without the contended bit (nobody waits; see _mutex.ts).
     const cells = this.#cells;
-    cells[HOLDER] = 0;
     const previous = Atomics.exchange(cells, STATE, 0);
-    if (previous !== 1 && !unlocked(cells, previous)) {
+    if ((previous & CONTENDED_BIT) !== 0) unlocked(cells, previous);
+    else if (previous === 0) {
       throw new ThreadStateError(
         "Cannot release an unlocked lock: acquire it first",
       );

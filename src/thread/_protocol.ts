@@ -54,6 +54,13 @@ export const ALIVE = 0;
 export const ENDED = 1;
 /** Fate: the thread failed: its target threw, it exited, crashed or was terminated. */
 export const FAILED = 2;
+/**
+ * Fate: the thread's owner stopped it (a pool worker terminated on abort, a
+ * thread whose parent ended). Like `FAILED` for its locks' waiters; the
+ * thread itself, should it still run (a runtime whose `terminate()` does not
+ * stop a busy worker), ends at its next wait in a library primitive.
+ */
+export const TERMINATED = 3;
 
 /** Records the fate of thread `ident` in the globals buffer, unless one is recorded already. */
 export function recordFate(
@@ -148,6 +155,8 @@ export interface SelfSlot {
   globals: SharedArrayBuffer;
   /** Set by the registry once loaded: resolves when the non-daemon threads it started ended. */
   childrenEnded?: () => Promise<void>;
+  /** Set by `thread.ts` once loaded: stops every thread this thread started that still runs. */
+  stopChildren?: () => void;
 }
 
 /** The {@linkcode SelfSlot} of the thread this worker runs, if any. */

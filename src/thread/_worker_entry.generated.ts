@@ -59,6 +59,7 @@ interface Scope {
   ): void;
   WorkerGlobalScope?: unknown;
   onmessage?: unknown;
+  close?: (this: unknown) => void;
 }
 
 /** What this module touches of a Node worker's `process.stdout`/`stderr`. */
@@ -203,6 +204,20 @@ function onThreadExit(hook: (code: number) => void): void {
   }
 }
 
+/**
+ * Calls `hook` synchronously when code in this worker calls the worker
+ * scope's `close()` (`self.close()`), before the worker closes: Deno tells
+ * the parent nothing of it.
+ */
+function onThreadClose(hook: () => void): void {
+  const close = scope.close;
+  if (typeof close !== "function") return;
+  scope.close = function (this: unknown): void {
+    hook();
+    close.call(this);
+  };
+}
+
 /** Calls `hook` for an error or rejection that nothing in this thread caught. */
 function onUncaughtError(hook: (error: unknown) => void): void {
   if (scope.Deno !== undefined) {
@@ -292,6 +307,13 @@ const ALIVE = 0;
 const ENDED = 1;
 /** Fate: the thread failed: its target threw, it exited, crashed or was terminated. */
 const FAILED = 2;
+/**
+ * Fate: the thread's owner stopped it (a pool worker terminated on abort, a
+ * thread whose parent ended). Like `FAILED` for its locks' waiters; the
+ * thread itself, should it still run (a runtime whose `terminate()` does not
+ * stop a busy worker), ends at its next wait in a library primitive.
+ */
+const TERMINATED = 3;
 
 /** Records the fate of thread `ident` in the globals buffer, unless one is recorded already. */
 function recordFate(
@@ -386,6 +408,8 @@ interface SelfSlot {
   globals: SharedArrayBuffer;
   /** Set by the registry once loaded: resolves when the non-daemon threads it started ended. */
   childrenEnded?: () => Promise<void>;
+  /** Set by `thread.ts` once loaded: stops every thread this thread started that still runs. */
+  stopChildren?: () => void;
 }
 
 /** The {@linkcode SelfSlot} of the thread this worker runs, if any. */
@@ -442,6 +466,7 @@ function listen(parent: ParentHandle | null): void {
     }
     const run: Run = { parent, message, control, slot, reported: false };
     onThreadExit((code) => exited(run, code));
+    onThreadClose(() => exited(run, 0));
     const spec = message.target;
     let result: unknown;
     try {
@@ -520,6 +545,8 @@ function threw(run: Run, error: unknown): void {
 }
 
 function post(run: Run, outcome: Outcome): void {
+  // Closed with `close()`, which lets the current task run on: it ended.
+  if (Atomics.load(run.control, STATE) === DIED) return;
   run.reported = true;
   // For lock waiters: a lock this thread still holds has lost its holder.
   recordFate(
@@ -533,8 +560,9 @@ function post(run: Run, outcome: Outcome): void {
   run.parent.postMessage(DONE_MESSAGE);
 }
 
-/** The thread's own code called `process.exit()`/`Deno.exit()`. */
+/** The thread's own code called `process.exit()`/`Deno.exit()`/`close()`. */
 function exited(run: Run, code: number): void {
+  run.slot.stopChildren?.();
   const control = run.control;
   Atomics.store(control, EXIT_CODE, code);
   if (Atomics.compareExchange(control, STATE, RUNNING, DIED) === RUNNING) {
@@ -612,6 +640,8 @@ function end(slot: SelfSlot): Promise<void> {
       // The shared-buffer directory may stop reading this thread's port
       // (after what the thread posted on it before).
       directoryPort?.postMessage({ t: "bye" });
+      // Its daemon threads end with it.
+      slot.stopChildren?.();
       // The parent's worker may end now (nothing of this one is left to stop).
       Atomics.store(slot.control, WORKER_GONE, 1);
       Atomics.notify(slot.control, WORKER_GONE);

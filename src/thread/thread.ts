@@ -44,6 +44,7 @@ import {
   type StartMessage,
   STATE,
   type TargetSpec,
+  TERMINATED,
   WAITING,
   WORKER_GONE,
 } from "./_protocol.ts";
@@ -313,6 +314,8 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
   #started = false;
   #control: Int32Array | undefined;
   #port: MessagePort | undefined;
+  #stop: (() => void) | undefined;
+  #stopped = false;
   #outcome: { ok: true; value: T } | { ok: false; error: unknown } | undefined;
   #joinCalled = false;
   /** Where a subclass's instance was created: its classes' module. */
@@ -534,6 +537,14 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     if (ended.async) void ended.value.then(() => this.#finish());
     handle.onError((error) => this.#finish(error));
     handle.onExit((code) => this.#finish(undefined, code));
+    this.#stop = () => {
+      this.#stopped = true;
+      // Before the worker stops: on Deno it may outlive terminate(), and
+      // then ends at its next wait in a library primitive (_stop.ts).
+      setFate(this.#ident!, TERMINATED);
+      handle.terminate();
+    };
+    running.add(this.#stop);
     trackThread(this);
     if (!this.#daemon) {
       trackWorker(this);
@@ -744,12 +755,14 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       Atomics.notify(control, STATE);
     }
     this.#port!.close();
+    running.delete(this.#stop!);
     untrackThread(this);
     // A worker that reported no outcome is gone (Deno's web workers signal
     // no exit).
     if (received === undefined) untrackWorker(this);
     prepareSpareWorker(entryUrl);
-    if (!this.#outcome.ok && !this.#joinCalled) {
+    // A daemon thread stopped with its parent ends silently, as in Python.
+    if (!this.#outcome.ok && !this.#joinCalled && !this.#stopped) {
       reportUnhandled(this.#outcome.error, this);
     }
   }
@@ -835,6 +848,17 @@ function defaultName(target: unknown): string {
     ? target.name
     : "";
   return targetName ? `Thread-${n} (${targetName})` : `Thread-${n}`;
+}
+
+// How to stop each thread this thread started and that still runs: a thread
+// stops them when it ends (its daemon threads) or exits (all of them), as the
+// runtime may not (Deno), and their locks' waiters must learn of it.
+const running = new Set<() => void>();
+const slot = selfSlot();
+if (slot !== undefined) {
+  slot.stopChildren = () => {
+    for (const stop of [...running]) stop();
+  };
 }
 
 setMainThreadFactory(() =>

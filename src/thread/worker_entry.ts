@@ -22,6 +22,7 @@
 import {
   exitThread,
   findParent,
+  onThreadClose,
   onThreadExit,
   onUncaughtError,
   type ParentHandle,
@@ -91,6 +92,7 @@ function listen(parent: ParentHandle | null): void {
     }
     const run: Run = { parent, message, control, slot, reported: false };
     onThreadExit((code) => exited(run, code));
+    onThreadClose(() => exited(run, 0));
     const spec = message.target;
     let result: unknown;
     try {
@@ -169,6 +171,8 @@ function threw(run: Run, error: unknown): void {
 }
 
 function post(run: Run, outcome: Outcome): void {
+  // Closed with `close()`, which lets the current task run on: it ended.
+  if (Atomics.load(run.control, STATE) === DIED) return;
   run.reported = true;
   // For lock waiters: a lock this thread still holds has lost its holder.
   recordFate(
@@ -182,8 +186,9 @@ function post(run: Run, outcome: Outcome): void {
   run.parent.postMessage(DONE_MESSAGE);
 }
 
-/** The thread's own code called `process.exit()`/`Deno.exit()`. */
+/** The thread's own code called `process.exit()`/`Deno.exit()`/`close()`. */
 function exited(run: Run, code: number): void {
+  run.slot.stopChildren?.();
   const control = run.control;
   Atomics.store(control, EXIT_CODE, code);
   if (Atomics.compareExchange(control, STATE, RUNNING, DIED) === RUNNING) {
@@ -261,6 +266,8 @@ function end(slot: SelfSlot): Promise<void> {
       // The shared-buffer directory may stop reading this thread's port
       // (after what the thread posted on it before).
       directoryPort?.postMessage({ t: "bye" });
+      // Its daemon threads end with it.
+      slot.stopChildren?.();
       // The parent's worker may end now (nothing of this one is left to stop).
       Atomics.store(slot.control, WORKER_GONE, 1);
       Atomics.notify(slot.control, WORKER_GONE);
