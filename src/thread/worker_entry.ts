@@ -106,7 +106,10 @@ function listen(parent: ParentHandle | null): void {
       return;
     }
     const type = typeof result;
-    if (type === "object" || type === "function" || type === "symbol") {
+    if (
+      (type === "object" && result !== null) || type === "function" ||
+      type === "symbol"
+    ) {
       settleLater(run, result);
       return;
     }
@@ -232,7 +235,8 @@ function settleLater(run: Run, result: unknown): void {
       return fail(run, error, value, false);
     }
   };
-  const thenable = typeof (result as { then?: unknown }).then === "function";
+  const thenable = result !== null &&
+    typeof (result as { then?: unknown }).then === "function";
   void (thenable
     ? Promise.resolve(result).then(settle, (error) => rejected(run, error))
     : Promise.resolve(settle(result))).then(() => end(run.slot));
