@@ -10,7 +10,8 @@
  */
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM keeps a leading U+FEFF: it is part of the string, not a byte-order mark.
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const MAX_DEPTH = 64;
 
 /** The value as text, or `undefined` when text would not represent it exactly. */

@@ -146,7 +146,8 @@ if (typeof float16 === "function") {
 }
 
 const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder();
+// ignoreBOM keeps a leading U+FEFF: it is part of the string, not a byte-order mark.
+const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** The reason a part of a value cannot be encoded, and where it is. */
 class Uncloneable {
