@@ -3,12 +3,16 @@
  * (finite numbers but -0, strings, booleans, null, dense arrays and plain
  * objects of those) travel as UTF-8 text through shared memory. Anything else
  * (undefined inside a value, NaN, bigint, Map, Date, typed arrays, shared
- * objects, cycles) reports "not representable" and takes the message path,
- * which keeps structured-clone semantics. Swappable for a binary codec.
+ * objects, cycles, proxies) reports "not representable" and takes the
+ * message path, which keeps structured-clone semantics. Swappable for a
+ * binary codec.
  *
  * @module
  */
 
+import { types } from "node:util";
+
+const isProxy: (value: unknown) => boolean = types.isProxy;
 const encoder = new TextEncoder();
 // ignoreBOM keeps a leading U+FEFF: it is part of the string, not a byte-order mark.
 const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -39,7 +43,8 @@ function exact(value: unknown, depth: number): boolean {
       return true;
     case "object": {
       if (value === null) return true;
-      if (depth >= MAX_DEPTH) return false;
+      // A proxy takes the message path, which refuses it as structuredClone does.
+      if (depth >= MAX_DEPTH || isProxy(value)) return false;
       if (Array.isArray(value)) {
         for (let i = 0; i < value.length; i++) {
           if (!(i in value) || !exact(value[i], depth + 1)) return false;

@@ -15,7 +15,7 @@ import { ENDED, FAILED } from "../thread/_protocol.ts";
 import { loadModuleFunction } from "../thread/module_function.ts";
 import { getIdent, mainThread, setCurrentThread } from "../thread/registry.ts";
 import { threadForWorker } from "../thread/thread.ts";
-import { decode, encode, type Encoded } from "../transfer/codec.ts";
+import { cloneError, decode, encode, type Encoded } from "../transfer/codec.ts";
 import { adoptDirectory } from "../transfer/_directory.ts";
 import { deserializeError, serializeError } from "../transfer/error_codec.ts";
 import {
@@ -554,10 +554,21 @@ function writeValue(id: number, value: unknown, runTime: number): void {
   try {
     post({ t: "result", id, ok: true, value: encode(value, "the result") });
   } catch (error) {
+    // The codec's own explanation, or the part postMessage refused.
+    const reason = (error instanceof TypeError ||
+        error instanceof RangeError) && /^Cannot send /.test(error.message)
+      ? error
+      : cloneError(value, "the result", error);
+    const Kind = reason instanceof RangeError ? RangeError : TypeError;
     writeError(
       id,
-      new TypeError(
-        `Cannot return the result of a task run by ${taskName}: it cannot be cloned`,
+      new Kind(
+        `Cannot return the result of a task run by ${taskName}: ${
+          reason.message.replace(
+            /^Cannot send (.*?) to another thread: /,
+            "$1: ",
+          )
+        }`,
         { cause: error },
       ),
       runTime,

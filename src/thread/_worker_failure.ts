@@ -23,7 +23,8 @@ export function failure(
 ): Outcome {
   const reported = failed
     ? explainMissingVariable(error, `The target of thread ${threadName}`)
-    : error instanceof TypeError && /^Cannot send /.test(error.message)
+    : (error instanceof TypeError || error instanceof RangeError) &&
+        /^Cannot send /.test(error.message)
     ? error // the codec's own explanation
     : cloneError(value, "the return value", error);
   return { ok: false, error: serializeError(reported) };
