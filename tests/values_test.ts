@@ -7,6 +7,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   LifoQueue,
+  Lock,
+  moduleFunction,
   PriorityQueue,
   Queue,
   SharedMap,
@@ -157,4 +159,160 @@ test("Queue.putSync() refuses an item nested too deeply, and a deep item that wa
     args: [q],
   }).start().join();
   assert.deepEqual(depth, [999, "next"]);
+});
+
+test("Thread args and return values keep holes, named array properties, __proto__ keys and any Map key", async () => {
+  const key = Object.create(null);
+  key.k = 1;
+  const args = [
+    [1, , 3],
+    Object.assign([1], { label: "x" }),
+    JSON.parse('{"__proto__": {"a": 1}, "b": 2}'),
+    new Map<unknown, unknown>([[key, "v"], [[1, , 2], "w"]]),
+  ];
+  // Without shared objects the args go to postMessage as they are; with
+  // one, they are copied around it: both ways must keep everything.
+  for (const extra of [[], [new Lock()]] as unknown[][]) {
+    const echoed = await new Thread({
+      target: (...values: unknown[]) => values,
+      args: [...args, ...extra],
+    }).start().join() as unknown[];
+    assert.deepEqual(echoed.slice(0, args.length), structuredClone(args));
+    assert.equal(1 in (echoed[0] as unknown[]), false);
+    assert.deepEqual(Object.keys(echoed[2] as object), ["__proto__", "b"]);
+    const seen = await new Thread({
+      target: (...values: unknown[]) => [
+        1 in (values[0] as unknown[]),
+        Object.keys(values[1] as unknown[]),
+        Object.keys(values[2] as object),
+      ],
+      args: [...args, ...extra],
+    }).start().join();
+    assert.deepEqual(seen, [false, ["0", "label"], ["__proto__", "b"]]);
+  }
+});
+
+test("Thread args carry a sparse array in time proportional to its elements", async () => {
+  // Index by index, 2 ** 32 - 2 indices would take minutes.
+  const sparse: unknown[] = [];
+  sparse[2 ** 32 - 2] = "last";
+  for (const extra of [[], [new Lock()]] as unknown[][]) {
+    const seen = await new Thread({
+      target: (...values: unknown[]) => {
+        const a = values[0] as unknown[];
+        return [a.length, Object.keys(a), a];
+      },
+      args: [sparse, ...extra],
+    }).start().join();
+    assert.deepEqual((seen as unknown[]).slice(0, 2), [2 ** 32 - 1, [
+      String(2 ** 32 - 2),
+    ]]);
+  }
+});
+
+test("Thread refuses a Proxy or a value nested too deeply, naming the argument", async () => {
+  assert.throws(
+    () =>
+      new Thread({
+        target: (..._: unknown[]) => 1,
+        args: [1, { p: new Proxy({}, {}) }] as unknown[],
+      }),
+    (error: Error) =>
+      error instanceof TypeError &&
+      /^Cannot send args\[1\]\.p to another thread: a Proxy cannot be cloned/
+        .test(error.message),
+  );
+  assert.throws(
+    () =>
+      new Thread({
+        target: (..._: unknown[]) => 1,
+        args: [nested(5_000)],
+      }),
+    (error: Error) =>
+      error instanceof RangeError &&
+      /^Cannot send args to another thread: it nests objects more than 1000 levels deep/
+        .test(error.message),
+  );
+  await assert.rejects(
+    new Thread({
+      target: () => {
+        let value: unknown = 1;
+        for (let i = 0; i < 5_000; i++) value = [value];
+        return value;
+      },
+    }).start().join(),
+    (error: Error) =>
+      error instanceof RangeError &&
+      /^Cannot send the return value to another thread: it nests objects more than 1000 levels deep/
+        .test(error.message),
+  );
+});
+
+test("ThreadPoolExecutor keeps holes, named properties and sparse arrays, and names an uncloneable result's type", async () => {
+  await using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+  const sparse: unknown[] = [];
+  sparse[2 ** 32 - 2] = 1n;
+  const args = [[1, , 3], Object.assign([1], { label: "x" }), sparse];
+  const echoed = await pool.submit((...values: unknown[]) => values, ...args);
+  // Not deepEqual with the sparse array: assert and Bun's structuredClone
+  // visit every index.
+  assert.deepEqual(echoed.slice(0, 2), structuredClone(args.slice(0, 2)));
+  assert.equal((echoed[2] as unknown[]).length, 2 ** 32 - 1);
+  assert.equal((echoed[2] as unknown[])[2 ** 32 - 2], 1n);
+  assert.equal(1 in (echoed[0] as unknown[]), false);
+  assert.deepEqual(Object.keys(echoed[1] as unknown[]), ["0", "label"]);
+  assert.deepEqual(Object.keys(echoed[2] as unknown[]), [String(2 ** 32 - 2)]);
+  await assert.rejects(
+    pool.submit(() => ({ cache: new WeakMap() })).result(),
+    (error: Error) =>
+      error instanceof TypeError &&
+      /^Cannot return the result of a task run by .*: the result\.cache: a WeakMap cannot be cloned/
+        .test(error.message),
+  );
+  await assert.rejects(
+    pool.submit(() => {
+      let value: unknown = 1;
+      for (let i = 0; i < 5_000; i++) value = [value];
+      return new Map([[1, value]]);
+    }).result(),
+    (error: Error) =>
+      error instanceof RangeError &&
+      /^Cannot return the result of a task run by .*: the result: it nests objects more than 1000 levels deep/
+        .test(error.message),
+  );
+});
+
+test("bad options name the option and the bad value", async () => {
+  assert.throws(
+    () => new ThreadPoolExecutor({ idleTimeout: -1 }),
+    (error: Error) =>
+      error instanceof RangeError &&
+      /^Cannot create executor as 'idleTimeout' must be a non-negative number of milliseconds: received -1 \(number\)$/
+        .test(error.message),
+  );
+  assert.throws(
+    () => moduleFunction("not a url", "f"),
+    (error: Error) =>
+      error instanceof TypeError &&
+      /^Cannot create a module function as 'url' must be an absolute URL, for example new URL\("\.\/work\.ts", import\.meta\.url\): received "not a url" \(string\)$/
+        .test(error.message),
+  );
+  assert.throws(
+    () => new Queue(2 ** 40),
+    (error: Error) =>
+      error instanceof RangeError &&
+      /^Cannot create queue as 'maxsize' must be at most 2147483647 \(0, a negative number or Infinity for no limit\): received 1099511627776 \(number\)$/
+        .test(error.message),
+  );
+  assert.equal(new Queue(2 ** 31 - 1).maxsize, 2 ** 31 - 1);
+  const q = new Queue();
+  assert.throws(
+    () => q.shutdown("x" as never),
+    (error: Error) =>
+      error instanceof TypeError &&
+      /^Cannot shut down the queue as 'options' must be an object such as \{ immediate: true \}: received "x" \(string\)$/
+        .test(error.message),
+  );
+  q.putSync(1);
+  assert.equal(q.getSync(), 1); // the refused shutdown left it open
 });

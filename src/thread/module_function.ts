@@ -33,7 +33,18 @@ export class ModuleFunction<A extends unknown[] = unknown[], R = unknown> {
         }`,
       );
     }
-    this.url = new URL(url).href;
+    let href: string;
+    try {
+      href = new URL(url).href;
+    } catch (error) {
+      throw new TypeError(
+        `Cannot create a module function as 'url' must be an absolute URL, for example new URL("./work.ts", import.meta.url): received ${
+          describe(url)
+        }`,
+        { cause: error },
+      );
+    }
+    this.url = href;
     this.exportName = exportName;
   }
 }
