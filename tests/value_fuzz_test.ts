@@ -7,7 +7,7 @@
 //
 // Seeded and reproducible: FUZZ_SEED=<n> replays a run (the seed is in every
 // failure message), FUZZ_VALUES=<n> sets how many values each path takes
-// (default 400), FUZZ_SECONDS=<s> runs rounds of fresh seeds for that long
+// (default 1000), FUZZ_SECONDS=<s> runs rounds of fresh seeds for that long
 // (the soak mode).
 import assert from "node:assert/strict";
 import process from "node:process";
@@ -23,7 +23,7 @@ import {
 } from "../mod.ts";
 
 const env = process.env;
-const valuesPerPath = Number(env.FUZZ_VALUES ?? 400);
+const valuesPerPath = Number(env.FUZZ_VALUES ?? 1000);
 const soakSeconds = Number(env.FUZZ_SECONDS ?? 0);
 const firstSeed = env.FUZZ_SEED !== undefined
   ? Number(env.FUZZ_SEED)

@@ -262,6 +262,14 @@ test("ThreadPoolExecutor keeps holes, named properties and sparse arrays, and na
   assert.equal(1 in (echoed[0] as unknown[]), false);
   assert.deepEqual(Object.keys(echoed[1] as unknown[]), ["0", "label"]);
   assert.deepEqual(Object.keys(echoed[2] as unknown[]), [String(2 ** 32 - 2)]);
+  // Alone, in the executor's text transport, which JSON would strip.
+  const named = Object.assign([1], { label: "x", "01": 2 });
+  const alone = await pool.submit((v: unknown[]) => v, named);
+  assert.deepEqual(Object.keys(alone), ["0", "label", "01"]);
+  assert.deepEqual(
+    Object.keys(await pool.submit(() => Object.assign([1], { label: "y" }))),
+    ["0", "label"],
+  );
   await assert.rejects(
     pool.submit(() => ({ cache: new WeakMap() })).result(),
     (error: Error) =>

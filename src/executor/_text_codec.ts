@@ -1,11 +1,11 @@
 /**
  * The executor's fast value transport: values that JSON represents exactly
- * (finite numbers but -0, strings, booleans, null, dense arrays and plain
- * objects of those) travel as UTF-8 text through shared memory. Anything else
- * (undefined inside a value, NaN, bigint, Map, Date, typed arrays, shared
- * objects, cycles, proxies) reports "not representable" and takes the
- * message path, which keeps structured-clone semantics. Swappable for a
- * binary codec.
+ * (finite numbers but -0, strings, booleans, null, dense arrays without
+ * named properties and plain objects of those) travel as UTF-8 text through
+ * shared memory. Anything else (undefined inside a value, NaN, bigint, Map,
+ * Date, typed arrays, shared objects, cycles, proxies) reports "not
+ * representable" and takes the message path, which keeps structured-clone
+ * semantics. Swappable for a binary codec.
  *
  * @module
  */
@@ -46,8 +46,11 @@ function exact(value: unknown, depth: number): boolean {
       // A proxy takes the message path, which refuses it as structuredClone does.
       if (depth >= MAX_DEPTH || isProxy(value)) return false;
       if (Array.isArray(value)) {
+        // As many own keys as elements: no holes, no named properties
+        // (which JSON would drop).
+        if (Object.keys(value).length !== value.length) return false;
         for (let i = 0; i < value.length; i++) {
-          if (!(i in value) || !exact(value[i], depth + 1)) return false;
+          if (!exact(value[i], depth + 1)) return false;
         }
         return true;
       }
