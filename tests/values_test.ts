@@ -262,6 +262,8 @@ test("ThreadPoolExecutor keeps holes, named properties and sparse arrays, and na
   assert.equal(1 in (echoed[0] as unknown[]), false);
   assert.deepEqual(Object.keys(echoed[1] as unknown[]), ["0", "label"]);
   assert.deepEqual(Object.keys(echoed[2] as unknown[]), [String(2 ** 32 - 2)]);
+  // -0 alone, to a function the worker has not seen yet.
+  assert.ok(Object.is(await pool.submit((v: number) => v, -0), -0));
   // Alone, in the executor's text transport, which JSON would strip.
   const named = Object.assign([1], { label: "x", "01": 2 });
   const alone = await pool.submit((v: unknown[]) => v, named);

@@ -297,14 +297,14 @@ function runSlot(base: number): Promise<void> | undefined {
     const n = slots[base + S_NUMBER];
     Atomics.store(slots, base + S_STATE, FREE);
     const fn = functions.get(fnId);
-    if (fn === undefined) return runSlow(id, fnId, flags, String(n));
+    if (fn === undefined) return runSlow(id, fnId, flags, numberText(n));
     return run(id, fn, [n], flags);
   }
   if ((flags & F_NUMBER) !== 0) {
     const n = slots64[(base + S_NUMBER) >> 1];
     Atomics.store(slots, base + S_STATE, FREE);
     const fn = functions.get(fnId);
-    if (fn === undefined) return runSlow(id, fnId, flags, String(n));
+    if (fn === undefined) return runSlow(id, fnId, flags, numberText(n));
     return run(id, fn, [n], flags);
   }
   const text = (flags & F_OOB) === 0
@@ -340,6 +340,11 @@ async function runSlow(
   }
   const pending = run(id, fn, args, flags);
   if (pending !== undefined) await pending;
+}
+
+/** A number as text that `Number()` reads back exactly (String(-0) is "0"). */
+function numberText(n: number): string {
+  return Object.is(n, -0) ? "-0" : String(n);
 }
 
 function run(
