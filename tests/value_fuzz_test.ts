@@ -8,7 +8,10 @@
 // Seeded and reproducible: FUZZ_SEED=<n> replays a run (the seed is in every
 // failure message), FUZZ_VALUES=<n> sets how many values each path takes
 // (default 1000), FUZZ_SECONDS=<s> runs rounds of fresh seeds for that long
-// (the soak mode).
+// (the soak mode). A soak needs the runner's timeout raised, e.g.
+//   FUZZ_SECONDS=600 deno test -A tests/value_fuzz_test.ts
+//   FUZZ_SECONDS=600 bun test --timeout 700000 tests/value_fuzz_test.ts
+//   FUZZ_SECONDS=600 node --test --test-timeout=700000 .node-test/tests/value_fuzz_test.js
 import assert from "node:assert/strict";
 import process from "node:process";
 import { test } from "node:test";

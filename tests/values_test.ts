@@ -262,6 +262,17 @@ test("ThreadPoolExecutor keeps holes, named properties and sparse arrays, and na
   assert.equal(1 in (echoed[0] as unknown[]), false);
   assert.deepEqual(Object.keys(echoed[1] as unknown[]), ["0", "label"]);
   assert.deepEqual(Object.keys(echoed[2] as unknown[]), [String(2 ** 32 - 2)]);
+  // An object met twice stays one object (JSON text would copy it).
+  const shared = { a: 1 };
+  assert.equal(
+    await pool.submit((v: object[]) => v[0] === v[1], [shared, shared]),
+    true,
+  );
+  const pair = await pool.submit(() => {
+    const o = { b: 2 };
+    return [o, o];
+  });
+  assert.equal(pair[0], pair[1]);
   // -0 alone, to a function the worker has not seen yet.
   assert.ok(Object.is(await pool.submit((v: number) => v, -0), -0));
   // Alone, in the executor's text transport, which JSON would strip.
