@@ -56,18 +56,22 @@ export interface WaitSyncOptions {
  * @throws {TypeError} when it is not a number.
  * @throws {RangeError} when it is negative or `NaN`.
  */
-export function validateTimeout(timeout: unknown, action: string): number {
+export function validateTimeout(
+  timeout: unknown,
+  action: string,
+  name = "timeout",
+): number {
   if (timeout === undefined || timeout === null) return Infinity;
   if (typeof timeout !== "number") {
     throw new TypeError(
-      `Cannot ${action} as 'timeout' must be a non-negative number of milliseconds: received ${
+      `Cannot ${action} as '${name}' must be a non-negative number of milliseconds: received ${
         describe(timeout)
       }`,
     );
   }
   if (!(timeout >= 0)) {
     throw new RangeError(
-      `Cannot ${action} as 'timeout' must be a non-negative number of milliseconds: received ${
+      `Cannot ${action} as '${name}' must be a non-negative number of milliseconds: received ${
         describe(timeout)
       }`,
     );

@@ -39,7 +39,8 @@ let keyBytes = new Uint8Array(64);
 let keyView = new DataView(keyBytes.buffer);
 let keyLength = 0;
 const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder();
+// ignoreBOM keeps a leading U+FEFF: it is part of the string, not a byte-order mark.
+const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 function keyRoom(n: number): void {
   if (keyBytes.length < n) {

@@ -1,16 +1,21 @@
 /**
  * The executor's fast value transport: values that JSON represents exactly
- * (finite numbers but -0, strings, booleans, null, dense arrays and plain
- * objects of those) travel as UTF-8 text through shared memory. Anything else
- * (undefined inside a value, NaN, bigint, Map, Date, typed arrays, shared
- * objects, cycles) reports "not representable" and takes the message path,
- * which keeps structured-clone semantics. Swappable for a binary codec.
+ * (finite numbers but -0, strings, booleans, null, dense arrays without
+ * named properties and plain objects of those) travel as UTF-8 text through
+ * shared memory. Anything else (undefined inside a value, NaN, bigint, Map,
+ * Date, typed arrays, shared objects, an object met twice, proxies) reports
+ * "not representable" and takes the message path, which keeps
+ * structured-clone semantics. Swappable for a binary codec.
  *
  * @module
  */
 
+import { types } from "node:util";
+
+const isProxy: (value: unknown) => boolean = types.isProxy;
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM keeps a leading U+FEFF: it is part of the string, not a byte-order mark.
+const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
 const MAX_DEPTH = 64;
 
 /** The value as text, or `undefined` when text would not represent it exactly. */
@@ -20,13 +25,38 @@ export function toText(value: unknown): string | undefined {
       ? String(value)
       : undefined;
   }
-  if (!exact(value, 0)) return undefined;
+  met.count = 0;
+  met.set = undefined;
+  const representable = exact(value, 0);
+  for (let i = 0; i < met.count; i++) met.list[i] = undefined;
+  met.set = undefined;
+  if (!representable) return undefined;
   return JSON.stringify(value);
 }
 
 /** Parses text made by {@linkcode toText}. */
 export function fromText(text: string): unknown {
   return JSON.parse(text);
+}
+
+// The objects met in the value being checked: JSON would write an object
+// met twice twice, and the copies would no longer be one object.
+const met: { list: (object | undefined)[]; count: number; set?: Set<object> } =
+  { list: [], count: 0 };
+
+/** Notes an object; returns false when it was met before. */
+function firstMeeting(value: object): boolean {
+  if (met.set !== undefined) {
+    if (met.set.has(value)) return false;
+    met.set.add(value);
+    return true;
+  }
+  const list = met.list;
+  for (let i = 0; i < met.count; i++) if (list[i] === value) return false;
+  if (met.count === 16) met.set = new Set(list.slice(0, 16) as object[]);
+  list[met.count++] = value;
+  met.set?.add(value);
+  return true;
 }
 
 function exact(value: unknown, depth: number): boolean {
@@ -38,10 +68,16 @@ function exact(value: unknown, depth: number): boolean {
       return true;
     case "object": {
       if (value === null) return true;
-      if (depth >= MAX_DEPTH) return false;
+      // A proxy takes the message path, which refuses it as structuredClone does.
+      if (depth >= MAX_DEPTH || isProxy(value) || !firstMeeting(value)) {
+        return false;
+      }
       if (Array.isArray(value)) {
+        // As many own keys as elements: no holes, no named properties
+        // (which JSON would drop).
+        if (Object.keys(value).length !== value.length) return false;
         for (let i = 0; i < value.length; i++) {
-          if (!(i in value) || !exact(value[i], depth + 1)) return false;
+          if (!exact(value[i], depth + 1)) return false;
         }
         return true;
       }

@@ -16,7 +16,7 @@ import { ENDED, FAILED, TERMINATED } from "../thread/_protocol.ts";
 import { loadModuleFunction } from "../thread/module_function.ts";
 import { getIdent, mainThread, setCurrentThread } from "../thread/registry.ts";
 import { threadForWorker } from "../thread/thread.ts";
-import { decode, encode, type Encoded } from "../transfer/codec.ts";
+import { cloneError, decode, encode, type Encoded } from "../transfer/codec.ts";
 import { adoptDirectory } from "../transfer/_directory.ts";
 import { deserializeError, serializeError } from "../transfer/error_codec.ts";
 import {
@@ -301,14 +301,14 @@ function runSlot(base: number): Promise<void> | undefined {
     const n = slots[base + S_NUMBER];
     Atomics.store(slots, base + S_STATE, FREE);
     const fn = functions.get(fnId);
-    if (fn === undefined) return runSlow(id, fnId, flags, String(n));
+    if (fn === undefined) return runSlow(id, fnId, flags, numberText(n));
     return run(id, fn, [n], flags);
   }
   if ((flags & F_NUMBER) !== 0) {
     const n = slots64[(base + S_NUMBER) >> 1];
     Atomics.store(slots, base + S_STATE, FREE);
     const fn = functions.get(fnId);
-    if (fn === undefined) return runSlow(id, fnId, flags, String(n));
+    if (fn === undefined) return runSlow(id, fnId, flags, numberText(n));
     return run(id, fn, [n], flags);
   }
   const text = (flags & F_OOB) === 0
@@ -344,6 +344,11 @@ async function runSlow(
   }
   const pending = run(id, fn, args, flags);
   if (pending !== undefined) await pending;
+}
+
+/** A number as text that `Number()` reads back exactly (String(-0) is "0"). */
+function numberText(n: number): string {
+  return Object.is(n, -0) ? "-0" : String(n);
 }
 
 function run(
@@ -558,10 +563,21 @@ function writeValue(id: number, value: unknown, runTime: number): void {
   try {
     post({ t: "result", id, ok: true, value: encode(value, "the result") });
   } catch (error) {
+    // The codec's own explanation, or the part postMessage refused.
+    const reason = (error instanceof TypeError ||
+        error instanceof RangeError) && /^Cannot send /.test(error.message)
+      ? error
+      : cloneError(value, "the result", error);
+    const Kind = reason instanceof RangeError ? RangeError : TypeError;
     writeError(
       id,
-      new TypeError(
-        `Cannot return the result of a task run by ${taskName}: it cannot be cloned`,
+      new Kind(
+        `Cannot return the result of a task run by ${taskName}: ${
+          reason.message.replace(
+            /^Cannot send (.*?) to another thread: /,
+            "$1: ",
+          )
+        }`,
         { cause: error },
       ),
       runTime,

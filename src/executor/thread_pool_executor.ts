@@ -1229,7 +1229,7 @@ export class ThreadPoolExecutor {
     }
     const idleTimeout = options.idleTimeout === undefined
       ? Infinity
-      : validateTimeout(options.idleTimeout, action);
+      : validateTimeout(options.idleTimeout, action, "idleTimeout");
     const abortRunning = options.abortRunning ?? "signal";
     if (abortRunning !== "signal" && abortRunning !== "terminate") {
       throw new TypeError(

@@ -5,7 +5,7 @@
  * @module
  */
 import { describe, validateSignal, validateTimeout } from "../wait_options.ts";
-import type { Blocking, QueueCore } from "./_queue_core.ts";
+import { type Blocking, MAX_MAXSIZE, type QueueCore } from "./_queue_core.ts";
 
 /**
  * Options of `put()`/`get()`: Python's `block` and `timeout`, plus a signal.
@@ -121,7 +121,8 @@ export function blocking(
  * `Infinity`).
  *
  * @throws {TypeError} when it is not a number.
- * @throws {RangeError} when it is `NaN` or not an integer.
+ * @throws {RangeError} when it is `NaN`, not an integer, or above
+ * `MAX_MAXSIZE` (2 ** 31 - 1).
  */
 export function validateMaxsize(maxsize: unknown, action: string): number {
   if (typeof maxsize !== "number") {
@@ -135,6 +136,13 @@ export function validateMaxsize(maxsize: unknown, action: string): number {
   if (!Number.isInteger(maxsize)) {
     throw new RangeError(
       `Cannot ${action} as 'maxsize' must be an integer (0 or less for no limit): received ${
+        describe(maxsize)
+      }`,
+    );
+  }
+  if (maxsize > MAX_MAXSIZE) {
+    throw new RangeError(
+      `Cannot ${action} as 'maxsize' must be at most ${MAX_MAXSIZE} (0, a negative number or Infinity for no limit): received ${
         describe(maxsize)
       }`,
     );

@@ -159,7 +159,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @param maxsize The most items the queue holds before `put` waits; `0`
    * (or any value ≤ 0, or `Infinity`) means no limit but memory.
    * @throws {TypeError} when `maxsize` is not a number.
-   * @throws {RangeError} when `maxsize` is not an integer.
+   * @throws {RangeError} when `maxsize` is not an integer or above 2 ** 31 - 1.
    */
   constructor(maxsize: number = 0) {
     const revived = adoptRevived();
@@ -378,9 +378,17 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * dropped and `join()` is released. Calling it again is harmless.
    *
    * @param options `immediate` drops the queued items.
-   * @throws {TypeError} when `immediate` is not a boolean.
+   * @throws {TypeError} when `options` is not an object or `immediate` is
+   * not a boolean.
    */
   shutdown(options: QueueShutdownOptions = {}): void {
+    if (typeof options !== "object" || options === null) {
+      throw new TypeError(
+        `Cannot shut down the queue as 'options' must be an object such as { immediate: true }: received ${
+          describe(options)
+        }`,
+      );
+    }
     const immediate = options.immediate ?? false;
     if (typeof immediate !== "boolean") {
       throw new TypeError(

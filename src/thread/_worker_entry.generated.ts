@@ -486,7 +486,10 @@ function listen(parent: ParentHandle | null): void {
       return;
     }
     const type = typeof result;
-    if (type === "object" || type === "function" || type === "symbol") {
+    if (
+      (type === "object" && result !== null) || type === "function" ||
+      type === "symbol"
+    ) {
       settleLater(run, result);
       return;
     }
@@ -625,7 +628,8 @@ function settleLater(run: Run, result: unknown): void {
       return fail(run, error, value, false);
     }
   };
-  const thenable = typeof (result as { then?: unknown }).then === "function";
+  const thenable = result !== null &&
+    typeof (result as { then?: unknown }).then === "function";
   void (thenable
     ? Promise.resolve(result).then(settle, (error) => rejected(run, error))
     : Promise.resolve(settle(result))).then(() => end(run.slot));
@@ -687,31 +691,41 @@ const toShared = Symbol.for("@threading/threading.toShared");
 
 /**
  * Whether a return value needs the codec: it holds a function or a symbol
- * (which the codec explains) or a shared object (which it turns into a
- * handle). Plain data goes to `postMessage` as it is.
+ * (which the codec explains), a shared object (which it turns into a
+ * handle), or nests deeper than the codec's bound (`MAX_DEPTH` of
+ * `value_codec.ts`, 1000, which the codec refuses). Plain data goes to
+ * `postMessage` as it is (which refuses a proxy: the failure path names it).
  */
-function needsCodec(value: unknown, seen: Set<object>): boolean {
+function needsCodec(value: unknown, seen: Set<object>, depth = 0): boolean {
   if (typeof value === "function" || typeof value === "symbol") return true;
   if (typeof value !== "object" || value === null) return false;
-  if (toShared in value) return true;
+  if (toShared in value || depth >= 1000) return true;
   if (seen.has(value)) return false;
   seen.add(value);
-  if (Array.isArray(value)) return value.some((v) => needsCodec(v, seen));
   if (value instanceof Map) {
     for (const [k, v] of value) {
-      if (needsCodec(k, seen) || needsCodec(v, seen)) return true;
+      if (needsCodec(k, seen, depth + 1) || needsCodec(v, seen, depth + 1)) {
+        return true;
+      }
     }
     return false;
   }
   if (value instanceof Set) {
-    for (const v of value) if (needsCodec(v, seen)) return true;
+    for (const v of value) if (needsCodec(v, seen, depth + 1)) return true;
     return false;
   }
-  if (Object.prototype.toString.call(value) !== "[object Object]") {
-    return false;
-  }
-  for (const key of Object.keys(value)) {
-    if (needsCodec((value as Record<string, unknown>)[key], seen)) return true;
+  if (
+    !Array.isArray(value) &&
+    Object.prototype.toString.call(value) !== "[object Object]"
+  ) return false;
+  // Own keys, not indices up to the length: a sparse array costs its
+  // elements. One with many holes needs the codec (Bun's postMessage would
+  // visit every index).
+  const keys = Object.keys(value);
+  if (Array.isArray(value) && value.length - keys.length > 1024) return true;
+  for (const key of keys) {
+    const item = (value as Record<string, unknown>)[key];
+    if (needsCodec(item, seen, depth + 1)) return true;
   }
   return false;
 }

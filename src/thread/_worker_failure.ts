@@ -28,7 +28,8 @@ export function failure(
       `The target of thread ${threadName}`,
       source,
     )
-    : error instanceof TypeError && /^Cannot send /.test(error.message)
+    : (error instanceof TypeError || error instanceof RangeError) &&
+        /^Cannot send /.test(error.message)
     ? error // the codec's own explanation
     : cloneError(value, "the return value", error);
   return { ok: false, error: serializeError(reported) };

@@ -66,7 +66,17 @@ function resolveModule(url: string | URL): string {
       `Cannot create a module function as the relative URL '${url}' has no calling module to resolve against: pass new URL("${url}", import.meta.url)`,
     );
   }
-  let href = new URL(url, origin?.url).href;
+  let href: string;
+  try {
+    href = new URL(url, origin?.url).href;
+  } catch (error) {
+    throw new TypeError(
+      `Cannot create a module function as 'url' must be an absolute URL, for example new URL("./work.ts", import.meta.url), or one relative to the calling module ("./work.ts"): received ${
+        describe(url)
+      }`,
+      { cause: error },
+    );
+  }
   if (origin !== undefined && /\.[cm]?js$/.test(origin.url)) {
     href = href.replace(/\.([cm]?)tsx?$/, ".$1js");
   }

@@ -13,9 +13,11 @@
  *   bigints, strings (short ASCII ones in a byte per character), `Date`,
  *   `RegExp`, `Map`, `Set`, `ArrayBuffer`, typed arrays and `DataView`
  *   (copied; views of one buffer still share it), errors (name, message,
- *   stack, cause, own properties), boxed primitives, arrays (holes kept) and
- *   objects (their keys together, then their values), with cycles and shared
- *   references preserved. Class instances become plain objects of their own
+ *   stack, cause, own properties), boxed primitives, arrays (element by
+ *   element; one with holes or named properties by its own keys, so that a
+ *   sparse array costs its elements, not its length) and objects (their
+ *   keys together, then their values), with cycles and shared references
+ *   preserved. Class instances become plain objects of their own
  *   enumerable properties, as with `structuredClone`.
  * - shared memory travels live: a `SharedArrayBuffer` (alone, or under a
  *   typed array or `DataView`) is written as its id in the shared-buffer
@@ -34,12 +36,15 @@
  *
  * What cannot be encoded throws a `TypeError` naming the part (`item.cb`)
  * before anything is written anywhere: functions, symbols, `WeakMap`,
- * `WeakSet`, `WeakRef`, promises, host objects such as `Blob` or
+ * `WeakSet`, `WeakRef`, proxies, host objects such as `Blob` or
  * `MessagePort` (and shared memory in a worker that the library did not
- * start, which has no link to the directory).
+ * start, which has no link to the directory). A value nested more than
+ * {@linkcode MAX_DEPTH} levels deep throws a `RangeError`: refused when it is
+ * put, never lost when it is taken.
  *
  * @module
  */
+import { types } from "node:util";
 import { describe } from "../wait_options.ts";
 import { knownErrors } from "./error_codec.ts";
 import {
@@ -114,6 +119,22 @@ const V_BOXED_BIGINT = 23;
 const V_SAB = 24;
 /** A shared object: its registered tag, then the data of its `[toShared]()`. */
 const V_SHARED = 25;
+/**
+ * An array with holes or named properties: its length, the count of its
+ * elements, each as its index and value, then the count of its named
+ * properties, each as its key and value (all in `Object.keys` order).
+ */
+const V_SPARSE_ARRAY = 26;
+
+/**
+ * How deep objects may nest in a value (arrays, maps... each count one
+ * level). Encoding refuses deeper values: decoding recurses, and a thread
+ * that took an item off a queue must be able to decode it whatever its
+ * stack (at 1,000 levels it needs a small part of the smallest default
+ * stack of the three runtimes; a value nested some 3,000 levels deep could
+ * overflow it).
+ */
+export const MAX_DEPTH = 1000;
 
 // The first byte of a string's body: below 0x80 the length of an ASCII
 // string that follows, one byte a character; else one of these, then a u32
@@ -146,32 +167,75 @@ if (typeof float16 === "function") {
 }
 
 const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder();
+// ignoreBOM keeps a leading U+FEFF: it is part of the string, not a byte-order mark.
+const textDecoder = new TextDecoder("utf-8", { ignoreBOM: true });
 
 /** The reason a part of a value cannot be encoded, and where it is. */
 class Uncloneable {
   readonly segments: string[] = [];
-  constructor(readonly reason: string, readonly shared: boolean) {}
+  constructor(
+    readonly reason: string,
+    readonly shared: boolean,
+    readonly tooDeep = false,
+  ) {}
 }
 
-function within(error: unknown, segment: string): unknown {
-  if (error instanceof Uncloneable) error.segments.push(segment);
+/**
+ * Adds a segment to the path of an `Uncloneable` (other errors pass
+ * unchanged, and make no segment: they may be a stack overflow, where
+ * little more can run).
+ */
+function within(
+  error: unknown,
+  segment: (arg: never) => string,
+  arg: unknown,
+): unknown {
+  if (error instanceof Uncloneable && !error.tooDeep) {
+    error.segments.push((segment as (arg: unknown) => string)(arg));
+  }
   return error;
 }
 
+const indexSegment = (i: number): string => `[${i}]`;
+const fixedSegment = (text: string): string => text;
+const mapSegment = (key: unknown): string => `.get(${describeKey(key)})`;
+
 function keySegment(key: string): string {
-  return /^[A-Za-z_$][\w$]*$/.test(key)
-    ? `.${key}`
-    : `[${JSON.stringify(key)}]`;
+  let plain = key.length > 0;
+  for (let i = 0; i < key.length && plain; i++) {
+    const c = key.charCodeAt(i);
+    plain = c === 36 || c === 95 || (c >= 65 && c <= 90) ||
+      (c >= 97 && c <= 122) || (i > 0 && c >= 48 && c <= 57);
+  }
+  return plain ? `.${key}` : `[${JSON.stringify(key)}]`;
 }
 
 function toTypeError(error: Uncloneable, options: EncodeValueOptions): never {
   const path = (options.path ?? "value") + error.segments.reverse().join("");
   const action = options.action ?? "encode the value";
+  if (error.tooDeep) {
+    throw new RangeError(
+      `Cannot ${action}: ${path} ${error.reason}. Flatten the data, or send the deep part as a string (JSON.stringify)`,
+    );
+  }
   const advice = error.shared
     ? "Start the threads that share it with Thread or ThreadPoolExecutor, or pass it to a thread through Thread args"
     : "Only structured-cloneable data can be stored";
   throw new TypeError(`Cannot ${action}: ${path} ${error.reason}. ${advice}`);
+}
+
+/** Whether an error is the engine's stack overflow. */
+function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError &&
+    /call stack|stack overflow|too much recursion/i.test(error.message);
+}
+
+const isProxy: (value: unknown) => boolean = types.isProxy;
+
+/** Whether `key`, an own key of an array, is an array index. */
+function isIndexKey(key: string): boolean {
+  const n = Number(key);
+  return n >>> 0 === n && n !== 4294967295 && String(n) === key;
 }
 
 /** The `index`-th key `for-in` visits (for error messages). */
@@ -182,7 +246,11 @@ function forInKey(value: object, index: number): string {
 }
 
 function describeKey(key: unknown): string {
-  return typeof key === "string" ? JSON.stringify(key) : String(key);
+  if (typeof key === "string") return JSON.stringify(key);
+  if (typeof key === "object" && key !== null) {
+    return `a key ${describe(key).replace(/ \(object\)$/, "")}`;
+  }
+  return describe(key).replace(/ \((?:number|boolean|undefined|bigint)\)$/, "");
 }
 
 function objectName(value: object): string {
@@ -252,6 +320,8 @@ class Encoder {
   readonly blocks: KeyBlock[] = [];
   /** Which block the next new shape replaces once all are taken. */
   nextBlock = 0;
+  /** How many objects enclose the one being written. */
+  depth = 0;
 
   constructor(size: number) {
     this.bytes = new Uint8Array(size);
@@ -266,6 +336,7 @@ class Encoder {
   reset(): void {
     this.pos = 0;
     this.sp = 0;
+    this.depth = 0;
     this.wroteRef = false;
     if (this.fresh.length > 0) this.fresh = [];
     this.forget();
@@ -471,6 +542,21 @@ class Encoder {
   }
 
   object(value: object): void {
+    if (++this.depth > MAX_DEPTH) {
+      throw new Uncloneable(
+        `nests objects more than ${MAX_DEPTH} levels deep, deeper than every thread could decode`,
+        false,
+        true,
+      );
+    }
+    if (isProxy(value)) {
+      throw new Uncloneable("is a Proxy, which cannot be cloned", false);
+    }
+    this.objectBody(value);
+    this.depth--;
+  }
+
+  objectBody(value: object): void {
     if (Array.isArray(value)) {
       if (this.ref(value)) return;
       return this.array(value);
@@ -564,17 +650,48 @@ class Encoder {
 
   array(value: unknown[]): void {
     const length = value.length;
+    // Its own keys, indices first: as many as its length, the last one its
+    // last index, when it has neither holes nor named properties.
+    const keys = Object.keys(value);
+    if (
+      keys.length !== length ||
+      (length > 0 && keys[length - 1] !== String(length - 1))
+    ) return this.sparseArray(value, keys);
     this.u8(V_ARRAY);
     this.varint(length);
     let i = 0;
     try {
-      for (; i < length; i++) {
-        const item = value[i];
-        if (item === undefined && !(i in value)) this.u8(V_HOLE);
-        else this.value(item);
+      for (; i < length; i++) this.value(value[i]);
+    } catch (error) {
+      throw within(error, indexSegment, i);
+    }
+  }
+
+  /** An array with holes or named properties: its own keys one by one. */
+  sparseArray(value: unknown[], keys: string[]): void {
+    this.u8(V_SPARSE_ARRAY);
+    this.varint(value.length);
+    let elements = 0;
+    while (elements < keys.length && isIndexKey(keys[elements])) elements++;
+    this.varint(elements);
+    let i = 0;
+    try {
+      for (; i < elements; i++) {
+        const index = Number(keys[i]);
+        this.varint(index);
+        this.value(value[index]);
       }
     } catch (error) {
-      throw within(error, `[${i}]`);
+      throw within(error, indexSegment, Number(keys[i]));
+    }
+    this.varint(keys.length - elements);
+    try {
+      for (; i < keys.length; i++) {
+        this.string(keys[i]);
+        this.value((value as unknown as Record<string, unknown>)[keys[i]]);
+      }
+    } catch (error) {
+      throw within(error, keySegment, keys[i]);
     }
   }
 
@@ -724,7 +841,11 @@ class Encoder {
       }
     } catch (error) {
       const index = i - base;
-      throw within(error, keySegment(keys?.[index] ?? forInKey(value, index)));
+      throw within(
+        error,
+        (index: number) => keySegment(keys?.[index] ?? forInKey(value, index)),
+        index,
+      );
     } finally {
       this.sp = base;
     }
@@ -747,7 +868,7 @@ class Encoder {
         this.value(v);
       }
     } catch (error) {
-      throw within(error, `.get(${describeKey(at)})`);
+      throw within(error, mapSegment, at);
     }
   }
 
@@ -757,7 +878,7 @@ class Encoder {
     try {
       for (const v of value) this.value(v);
     } catch (error) {
-      throw within(error, " (an element)");
+      throw within(error, fixedSegment, " (an element)");
     }
   }
 
@@ -818,12 +939,12 @@ class Encoder {
       this.u8(hasCause ? 1 : 0);
       if (hasCause) this.value(value.cause);
     } catch (error) {
-      throw within(error, ".cause");
+      throw within(error, fixedSegment, ".cause");
     }
     try {
       if (aggregate) this.value(value.errors);
     } catch (error) {
-      throw within(error, ".errors");
+      throw within(error, fixedSegment, ".errors");
     }
     const keys = Object.keys(value).filter((k) =>
       k !== "cause" && k !== "stack" && k !== "message" && k !== "name" &&
@@ -837,7 +958,7 @@ class Encoder {
         this.value((value as unknown as Record<string, unknown>)[key]);
       }
     } catch (error) {
-      throw within(error, keySegment(key));
+      throw within(error, keySegment, key);
     }
   }
 }
@@ -887,6 +1008,14 @@ function encodeInto(
   } catch (error) {
     e.dropStack();
     if (error instanceof Uncloneable) toTypeError(error, options);
+    if (isStackOverflow(error)) {
+      throw new RangeError(
+        `Cannot ${options.action ?? "encode the value"}: ${
+          options.path ?? "value"
+        } nests objects too deeply for the stack left to this call. Flatten the data, or send it from a shallower call`,
+        { cause: error },
+      );
+    }
     throw error;
   } finally {
     e.forget();
@@ -1276,6 +1405,8 @@ class Decoder {
         }
         return out;
       }
+      case V_SPARSE_ARRAY:
+        return this.sparseArray();
       case V_NUMBER:
         return this.f64();
       case V_UNDEFINED:
@@ -1472,6 +1603,29 @@ class Decoder {
     }
     for (let i = base; i < base + count; i++) stack[i] = undefined;
     this.sp = base;
+    return out;
+  }
+
+  /** An array written by the encoder's `sparseArray`. */
+  sparseArray(): unknown[] {
+    const length = this.varint();
+    if (length > 4294967295) this.corrupt();
+    const out: unknown[] = new Array(length);
+    this.keep(out);
+    const elements = this.varint();
+    if (elements > this.end - this.pos) this.corrupt();
+    for (let i = 0; i < elements; i++) {
+      const index = this.varint();
+      if (index >= length) this.corrupt();
+      out[index] = this.value();
+    }
+    const named = this.varint();
+    if (named > this.end - this.pos) this.corrupt();
+    for (let i = 0; i < named; i++) {
+      const key = this.string();
+      if (key === "length" || isIndexKey(key)) this.corrupt();
+      assign(out as unknown as Record<string, unknown>, key, this.value());
+    }
     return out;
   }
 
