@@ -119,7 +119,9 @@ async function inThread<A extends unknown[], R>(
   args: A,
   what: string,
 ): Promise<R> {
-  const thread = new Thread({ target, args, daemon: true }).start();
+  // A generic `A` cannot be proven sendable; callers pass plain data.
+  const thread = new Thread({ target, args: args as never, daemon: true })
+    .start();
   try {
     return await thread.join({ timeout: CHECK_TIMEOUT }) as R;
   } catch (error) {
