@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
+import { Thread } from "../mod.ts";
 
 /** Which runtime runs the tests. */
 export const runtimeName: "deno" | "bun" | "node" =
@@ -71,4 +72,27 @@ export const libraryUrl: string = runtimeName === "node"
 /** The URL of a test fixture module (`"work"` → tests/fixtures/work.ts). */
 export function fixtureUrl(name: string): string {
   return new URL(`./fixtures/${name}${extension}`, import.meta.url).href;
+}
+
+/**
+ * Runs `target(...args)` in a daemon thread; fails, naming `what`, when it
+ * does not end within `timeout` ms (a hang becomes a test failure).
+ */
+export async function inThread<A extends unknown[], R>(
+  target: (...args: A) => R,
+  args: A,
+  what: string,
+  timeout = 20_000,
+): Promise<R> {
+  // A generic `A` cannot be proven sendable; callers pass plain data.
+  const thread = new Thread({ target, args: args as never, daemon: true })
+    .start();
+  try {
+    return await thread.join({ timeout }) as R;
+  } catch (error) {
+    if ((error as Error).name === "TimeoutError") {
+      throw new Error(`${what}: hung for ${timeout} ms`);
+    }
+    throw error;
+  }
 }

@@ -38,7 +38,7 @@ import {
   Thread,
   ThreadPoolExecutor,
 } from "../mod.ts";
-import { libraryUrl, runtimeName } from "./_helpers.ts";
+import { inThread, libraryUrl, runtimeName } from "./_helpers.ts";
 import { sharedInts, until } from "./_sync.ts";
 import { randomFrom, seedFromEnv, soakSeconds } from "./_faults.ts";
 
@@ -111,25 +111,6 @@ interface Scenario {
   /** Checks the structure after the victim died; returns whether it is broken. */
   check(obj: unknown, round: Round, flag: boolean): Promise<boolean>;
   flag?: boolean;
-}
-
-/** Runs `target(...args)` in a daemon thread; fails when it does not end in time. */
-async function inThread<A extends unknown[], R>(
-  target: (...args: A) => R,
-  args: A,
-  what: string,
-): Promise<R> {
-  // A generic `A` cannot be proven sendable; callers pass plain data.
-  const thread = new Thread({ target, args: args as never, daemon: true })
-    .start();
-  try {
-    return await thread.join({ timeout: CHECK_TIMEOUT }) as R;
-  } catch (error) {
-    if ((error as Error).name === "TimeoutError") {
-      throw new Error(`${what}: hung for ${CHECK_TIMEOUT} ms`);
-    }
-    throw error;
-  }
 }
 
 /** Resolves once `log[PROGRESS]` stops moving (the victim was stopped at any instruction). */

@@ -22,7 +22,7 @@ import {
   ThreadExitError,
   ThreadPoolExecutor,
 } from "../mod.ts";
-import { libraryUrl, runtimeName } from "./_helpers.ts";
+import { inThread, libraryUrl, runtimeName } from "./_helpers.ts";
 import { sharedInts, until } from "./_sync.ts";
 import { randomFrom, seedFromEnv } from "./_faults.ts";
 
@@ -33,25 +33,6 @@ const CHECK_TIMEOUT = 20_000;
  * Deno, where a round costs several times more, a few rounds suffice.
  */
 const ROUNDS = runtimeName === "deno" ? 5 : 20;
-
-/** Runs `target(...args)` in a daemon thread; fails when it does not end in time. */
-async function inThread<A extends unknown[], R>(
-  target: (...args: A) => R,
-  args: A,
-  what: string,
-): Promise<R> {
-  // A generic `A` cannot be proven sendable; callers pass plain data.
-  const thread = new Thread({ target, args: args as never, daemon: true })
-    .start();
-  try {
-    return await thread.join({ timeout: CHECK_TIMEOUT }) as R;
-  } catch (error) {
-    if ((error as Error).name === "TimeoutError") {
-      throw new Error(`${what}: hung for ${CHECK_TIMEOUT} ms`);
-    }
-    throw error;
-  }
-}
 
 /**
  * Resolves once `counter[0]` stops moving: the thread that bumps it between
