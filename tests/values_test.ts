@@ -303,7 +303,7 @@ test("ThreadPoolExecutor keeps holes, named properties and sparse arrays, and na
   );
 });
 
-test("bad options name the option and the bad value", async () => {
+test("bad options name the option and the bad value", () => {
   assert.throws(
     () => new ThreadPoolExecutor({ idleTimeout: -1 }),
     (error: Error) =>
