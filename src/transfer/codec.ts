@@ -26,6 +26,7 @@ import {
   toShared,
 } from "./shareable.ts";
 import { MAX_DEPTH } from "./value_codec.ts";
+import { assign } from "./_assign.ts";
 
 const HANDLE = "__threading_shared__";
 /** Marks a sparse array sent as its length and own entries. */
@@ -254,18 +255,6 @@ function check(
     segments.pop();
   }
   return shared;
-}
-
-/** Sets `out[key]`, as an own data property even for `__proto__`. */
-function assign(out: Record<string, unknown>, key: string, value: unknown) {
-  if (key === "__proto__") {
-    Object.defineProperty(out, key, {
-      value,
-      writable: true,
-      enumerable: true,
-      configurable: true,
-    });
-  } else out[key] = value;
 }
 
 function define(target: object, key: string, value: unknown): void {

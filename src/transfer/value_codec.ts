@@ -60,6 +60,7 @@ import {
   type SharedState,
   toShared,
 } from "./shareable.ts";
+import { assign } from "./_assign.ts";
 
 /** Options of {@linkcode encodeValue}, for error messages. */
 export interface EncodeValueOptions {
@@ -1185,22 +1186,6 @@ function shapeMaker(
     shapesLeft = 0; // code generation is disallowed here
     return null;
   }
-}
-
-/** Sets `out[key]`, as an own data property even for `__proto__`. */
-function assign(
-  out: Record<string, unknown>,
-  key: string,
-  value: unknown,
-): void {
-  if (key === "__proto__") {
-    Object.defineProperty(out, key, {
-      value,
-      writable: true,
-      enumerable: true,
-      configurable: true,
-    });
-  } else out[key] = value;
 }
 
 function ascii(bytes: Uint8Array, start: number, length: number): string {
