@@ -92,6 +92,39 @@ test("Queue keeps holes, named array properties and __proto__ keys, as structure
   assert.equal(1 in (q.getSync() as unknown[]), false);
 });
 
+test("Queue keeps arrays whose holes and named properties balance, and long ones", () => {
+  // As many keys as the length: one hole, one named property.
+  const balanced = Object.assign([1, , 3], { label: "x" });
+  // Past the short-array path (16 elements) and past the element scan (65,536).
+  const long = Object.assign(Array.from({ length: 40 }, (_, i) => i), {
+    tag: { a: 1 },
+  });
+  const holeyLong: unknown[] = Array.from({ length: 70_000 }, (_, i) => i);
+  delete holeyLong[69_999];
+  const denseLong = Array.from({ length: 70_000 }, (_, i) => i % 7);
+  const q = new Queue();
+  for (const item of [balanced, long, holeyLong, denseLong, [], [undefined]]) {
+    q.putSync(item);
+    const copy = q.getSync() as unknown[];
+    assert.deepEqual(copy, structuredClone(item));
+    assert.deepEqual(Object.keys(copy), Object.keys(item));
+  }
+});
+
+test("Queue ignores enumerable properties an array inherits, as structuredClone", () => {
+  const proto = Array.prototype as unknown as Record<string, unknown>;
+  proto.inherited = 1;
+  try {
+    const item = Array.from({ length: 20 }, (_, i) => i);
+    const q = new Queue();
+    q.putSync(item);
+    const copy = q.getSync() as unknown[];
+    assert.deepEqual(Object.keys(copy), Object.keys(structuredClone(item)));
+  } finally {
+    delete proto.inherited;
+  }
+});
+
 test("Queue carries a sparse array in time proportional to its elements", () => {
   // Element by element, 2 ** 32 - 2 indices would take minutes.
   const sparse: unknown[] = [];
