@@ -29,7 +29,7 @@
  *
  * @module
  */
-import { watch, type Watcher } from "./src/_watch.ts";
+import { watch, type Watcher } from "./src/_shm/watch.ts";
 import type { Thread } from "./src/thread/thread.ts";
 
 /**
@@ -184,7 +184,7 @@ function callSite(): string {
   return "unknown";
 }
 
-const watcher: Watcher = {
+const watcher: Watcher<Thread> = {
   threadStarted(thread, settle, isWaiting) {
     threads.set(thread, { thread, settle, isWaiting, startedAt: callSite() });
   },

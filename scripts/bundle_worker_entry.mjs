@@ -16,7 +16,13 @@ import { fileURLToPath } from "node:url";
 import { root } from "./_runner.mjs";
 
 const output = "src/thread/_worker_entry.generated.ts";
-const inlined = ["src/runtime/worker_scope.ts", "src/thread/_protocol.ts"];
+const inlined = [
+  "src/runtime/worker_scope.ts",
+  "src/_shm/control_block.ts",
+  "src/_shm/fates.ts",
+  "src/_shm/slots.ts",
+  "src/thread/_protocol.ts",
+];
 const entry = "src/thread/worker_entry.ts";
 
 function read(path) {

@@ -4,12 +4,12 @@
  * bytes are, their lengths) and an open-addressing `index` of entry numbers,
  * both in one growable buffer that is rebuilt when it fills up; keys' and
  * values' bytes in a growable arena that is compacted when half of it is
- * garbage. Every method runs under the map's lock (see `_mutex.ts`) and grows
+ * garbage. Every method runs under the map's lock (see `_shm/spin_lock.ts`) and grows
  * storage before it changes anything, so a failed growth changes nothing.
  *
  * @module
  */
-import { growableBuffer, growBuffer } from "../queue/_stores.ts";
+import { growableBuffer, growBuffer } from "../_shm/growable_buffer.ts";
 
 /** The lock cell. */
 export const LOCK = 0;

@@ -4,7 +4,7 @@
  * @module
  */
 import { ConcurrentModificationError } from "../errors.ts";
-import { lock, unlock } from "../queue/_mutex.ts";
+import { lock, unlock } from "../_shm/spin_lock.ts";
 import {
   registerShareable,
   type SharedState,

@@ -7,10 +7,10 @@ import {
 } from "../errors.ts";
 import { runtime } from "../runtime/detect.ts";
 import type { WorkerHandle } from "../runtime/types.ts";
-import { holdEventLoop } from "../sync/futex.ts";
-import { watch } from "../_watch.ts";
-import { globalsBuffer, nextIdent, setFate } from "../thread/_globals.ts";
-import { ENDED, FAILED, TERMINATED } from "../thread/_protocol.ts";
+import { holdEventLoop } from "../_shm/futex.ts";
+import { watch } from "../_shm/watch.ts";
+import { globalsBuffer, nextIdent, setFate } from "../_shm/globals.ts";
+import { ENDED, FAILED, TERMINATED } from "../_shm/fates.ts";
 import { launchDirectory, linkForNewThread } from "../transfer/_directory.ts";
 import { ModuleFunction } from "../thread/module_function.ts";
 import { decode, encodeChecked, type Encoded } from "../transfer/codec.ts";

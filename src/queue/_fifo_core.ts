@@ -19,8 +19,8 @@
  *
  * @module
  */
-import { notify } from "../sync/futex.ts";
-import { lock, lockUnlessBroken, unlock } from "./_mutex.ts";
+import { notify } from "../_shm/futex.ts";
+import { lock, lockUnlessBroken, unlock } from "../_shm/spin_lock.ts";
 import {
   checkState,
   clampMaxsize,
@@ -33,15 +33,8 @@ import {
   SPINS,
   WAIT,
 } from "./_queue_core.ts";
-import {
-  copy,
-  FIFO,
-  growableBuffer,
-  growBuffer,
-  taken,
-  takenBuffer,
-  ViewOf,
-} from "./_stores.ts";
+import { copy, FIFO, taken, takenBuffer, ViewOf } from "./_stores.ts";
+import { growableBuffer, growBuffer } from "../_shm/growable_buffer.ts";
 
 // The header: Int32 (and Uint32) cells in 64-byte groups.
 // The putters' side:

@@ -1,5 +1,5 @@
 /**
- * The engine of `LifoQueue` and `PriorityQueue`: one lock (see `_mutex.ts`)
+ * The engine of `LifoQueue` and `PriorityQueue`: one lock (see `_shm/spin_lock.ts`)
  * guards the header and a store of `_stores.ts`. Critical sections are short
  * and never await or run user code: encoding happens before the lock,
  * decoding after it. (Both orders take from the end where they put, so two
@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { notify } from "../sync/futex.ts";
-import { lock, unlock } from "./_mutex.ts";
+import { notify } from "../_shm/futex.ts";
+import { lock, unlock } from "../_shm/spin_lock.ts";
 import {
   checkState,
   clampMaxsize,
@@ -25,7 +25,6 @@ import {
   ALL_DONE,
   COUNT,
   GET_WAITERS,
-  growableBuffer,
   HEADER_BYTES,
   initStore,
   JOIN_WAITERS,
@@ -43,6 +42,7 @@ import {
   UNFINISHED,
   ViewOf,
 } from "./_stores.ts";
+import { growableBuffer } from "../_shm/growable_buffer.ts";
 
 const WORDS = { notEmpty: NOT_EMPTY, notFull: NOT_FULL, allDone: ALL_DONE };
 

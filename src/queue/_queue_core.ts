@@ -29,7 +29,7 @@ import {
   QueueShutDown,
   TimeoutError,
 } from "../errors.ts";
-import { waitAsync, waitSync } from "../sync/futex.ts";
+import { waitAsync, waitSync } from "../_shm/futex.ts";
 import { decodeValueAt } from "../transfer/value_codec.ts";
 import { taken, trimTaken } from "./_stores.ts";
 

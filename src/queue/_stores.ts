@@ -9,12 +9,13 @@
  *
  * @module
  */
+import { growBuffer, INITIAL_BYTES } from "../_shm/growable_buffer.ts";
 
 // The queue header: an Int32Array (and a Uint32Array, a Float64Array) over a
 // small SharedArrayBuffer of its own. What every put and get touches shares
 // the first 64 bytes (one cache line, when the buffer is so aligned); the
 // futex words that sleepers wait on, and what only `attach` reads, follow.
-/** The lock cell (see `_mutex.ts`). */
+/** The lock cell (see `_shm/spin_lock.ts`). */
 export const LOCK = 0;
 /** The number of items (read without the lock by `qsize()` and spinners). */
 export const COUNT = 1;
@@ -60,45 +61,7 @@ export const LIFO = 2;
 /** Lowest priority first, first in first out among equals. */
 export const PRIORITY = 3;
 
-const INITIAL_BYTES = 1024;
 const HEAP_ENTRY_BYTES = 24;
-
-/** The largest a queue's storage may grow (all three runtimes accept it). */
-export const MAX_BYTES = 2 ** 32 - 65536;
-
-/** A growable shared buffer for a queue's or map's storage. */
-export function growableBuffer(initial = INITIAL_BYTES): SharedArrayBuffer {
-  return new SharedArrayBuffer(initial, { maxByteLength: MAX_BYTES });
-}
-
-/**
- * Grows `buffer` to hold at least `min` bytes (doubling, so that growth is
- * amortized) and returns its new length.
- *
- * @throws {RangeError} when that is beyond {@linkcode MAX_BYTES} or memory.
- */
-export function growBuffer(
-  buffer: SharedArrayBuffer,
-  min: number,
-  action: string,
-): number {
-  if (min > MAX_BYTES) {
-    throw new RangeError(
-      `Cannot ${action}: the storage would need ${min} bytes, beyond its limit of ${MAX_BYTES} bytes`,
-    );
-  }
-  let size = Math.max(buffer.byteLength * 2, min, INITIAL_BYTES);
-  size = Math.min(Math.ceil(size / 4096) * 4096, MAX_BYTES);
-  try {
-    buffer.grow(size);
-  } catch (error) {
-    throw new RangeError(
-      `Cannot ${action}: the storage could not grow to ${size} bytes`,
-      { cause: error },
-    );
-  }
-  return size;
-}
 
 /** Where `take()` copies an item's bytes (decoded after the lock is released). */
 export const taken: { bytes: Uint8Array; view: DataView; priority: number } = {

@@ -22,17 +22,17 @@
  *
  * A waiter sleeps at most `SLICE` ms at a time and, when a sleep times out,
  * looks up the holder named by the lock word in the fate table
- * (`thread/_globals.ts`): a holder that will never release makes it throw
+ * (`_shm/globals.ts`): a holder that will never release makes it throw
  * `OwnerDiedError` instead of waiting for ever.
  *
  * @module
  */
 import { OwnerDiedError } from "../errors.ts";
-import { fateOf } from "../thread/_globals.ts";
-import { ENDED, FAILED, TERMINATED } from "../thread/_protocol.ts";
-import { getIdent } from "../thread/registry.ts";
-import { notify, waitAsync, waitSync } from "./futex.ts";
-import { deadlineOf, remaining } from "./_deadline.ts";
+import { fateOf } from "../_shm/globals.ts";
+import { ENDED, FAILED, TERMINATED } from "../_shm/fates.ts";
+import { getIdent } from "../_shm/ident.ts";
+import { notify, waitAsync, waitSync } from "../_shm/futex.ts";
+import { deadlineOf, remaining } from "../_shm/deadline.ts";
 
 /** The lock word: 0 unlocked, else the holder's ident (+ {@linkcode CONTENDED_BIT}). */
 export const STATE = 0;

@@ -25,7 +25,7 @@ import {
   type WaitSyncOptions,
 } from "../wait_options.ts";
 import { optionsSignal, waitTimeout } from "./acquire_options.ts";
-import { formatId, newObjectId } from "./_deadline.ts";
+import { formatId, newObjectId } from "../_shm/object_id.ts";
 import { Condition } from "./condition.ts";
 import { Lock } from "./lock.ts";
 

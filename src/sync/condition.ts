@@ -21,8 +21,8 @@ import {
   optionsSignal,
   waitTimeout,
 } from "./acquire_options.ts";
-import { deadlineOf, remaining } from "./_deadline.ts";
-import { notify as wake, waitAsync, waitSync } from "./futex.ts";
+import { deadlineOf, remaining } from "../_shm/deadline.ts";
+import { notify as wake, waitAsync, waitSync } from "../_shm/futex.ts";
 import {
   acquireRestore,
   acquireRestoreSync,

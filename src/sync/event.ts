@@ -10,8 +10,9 @@ import {
 } from "../transfer/shareable.ts";
 import type { WaitOptions, WaitSyncOptions } from "../wait_options.ts";
 import { optionsSignal, waitTimeout } from "./acquire_options.ts";
-import { deadlineOf, formatId, newObjectId, remaining } from "./_deadline.ts";
-import { notify, waitAsync, waitSync } from "./futex.ts";
+import { deadlineOf, remaining } from "../_shm/deadline.ts";
+import { formatId, newObjectId } from "../_shm/object_id.ts";
+import { notify, waitAsync, waitSync } from "../_shm/futex.ts";
 
 /** 1 while set. */
 const FLAG = 0;

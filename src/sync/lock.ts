@@ -16,8 +16,8 @@ import {
   acquireTimeout,
   optionsSignal,
 } from "./acquire_options.ts";
-import { getIdent } from "../thread/registry.ts";
-import { formatId, newObjectId } from "./_deadline.ts";
+import { getIdent } from "../_shm/ident.ts";
+import { formatId, newObjectId } from "../_shm/object_id.ts";
 import {
   acquireRestore,
   acquireRestoreSync,

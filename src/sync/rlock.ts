@@ -4,7 +4,7 @@
  * @module
  */
 import { ThreadStateError } from "../errors.ts";
-import { getIdent } from "../thread/registry.ts";
+import { getIdent } from "../_shm/ident.ts";
 import {
   registerShareable,
   type SharedState,
@@ -17,7 +17,7 @@ import {
   acquireTimeout,
   optionsSignal,
 } from "./acquire_options.ts";
-import { formatId, newObjectId } from "./_deadline.ts";
+import { formatId, newObjectId } from "../_shm/object_id.ts";
 import {
   acquireRestore,
   acquireRestoreSync,

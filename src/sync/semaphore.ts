@@ -19,8 +19,9 @@ import {
   acquireTimeout,
   optionsSignal,
 } from "./acquire_options.ts";
-import { deadlineOf, formatId, newObjectId, remaining } from "./_deadline.ts";
-import { notify, waitAsync, waitSync } from "./futex.ts";
+import { deadlineOf, remaining } from "../_shm/deadline.ts";
+import { formatId, newObjectId } from "../_shm/object_id.ts";
+import { notify, waitAsync, waitSync } from "../_shm/futex.ts";
 import {
   checkCallback,
   lockTimeout,

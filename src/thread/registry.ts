@@ -4,14 +4,14 @@
  *
  * @module
  */
-import { selfSlot } from "./_protocol.ts";
+import { setIdent } from "../_shm/ident.ts";
+import { selfSlot } from "../_shm/slots.ts";
 import type { Thread } from "./thread.ts";
+
+export { getIdent } from "../_shm/ident.ts";
 
 let current: Thread | undefined;
 let main: Thread | undefined;
-// The calling thread's ident, kept apart because RLock reads it on every
-// acquire and release.
-let currentIdent = 1;
 let makeMain: (() => Thread) | undefined;
 const alive = new Set<Thread>();
 
@@ -24,7 +24,7 @@ export function setMainThreadFactory(factory: () => Thread): void {
 export function setCurrentThread(self: Thread, mainObject: Thread): void {
   current = self;
   main = mainObject;
-  currentIdent = self.ident!;
+  setIdent(self.ident!);
 }
 
 /** What a worker knows of the thread it runs, before any `Thread` object exists. */
@@ -45,10 +45,9 @@ export function setSelfThreadFactory(
 }
 
 // In a thread's worker, the entry module left the thread's identity in a slot
-// before this module loaded (see _protocol.ts); `currentThread()` builds the
+// before this module loaded (see _shm/slots.ts); `currentThread()` builds the
 // `Thread` object from it on first use.
 const selfInfo: SelfThreadInfo | undefined = selfSlot();
-if (selfInfo !== undefined) currentIdent = selfInfo.ident;
 
 /** Records a started thread until it ends. */
 export function trackThread(thread: Thread): void {
@@ -181,19 +180,4 @@ export function enumerate(): Thread[] {
  */
 export function activeCount(): number {
   return enumerate().length;
-}
-
-/**
- * The calling thread's ident: 1 on the main thread, unique in the process.
- *
- * @example Usage
- * ```ts
- * import { getIdent } from "@threading/threading";
- * import assert from "node:assert/strict";
- *
- * assert.equal(getIdent(), 1);
- * ```
- */
-export function getIdent(): number {
-  return currentIdent;
 }

@@ -6,6 +6,7 @@ import {
 import { inspect } from "node:util";
 import { ThreadExitError, ThreadStateError, TimeoutError } from "../errors.ts";
 import { runtime } from "../runtime/detect.ts";
+import { exitThread } from "../runtime/worker_scope.ts";
 import { decode, encodeChecked, type Encoded } from "../transfer/codec.ts";
 import {
   deserializeError,
@@ -15,8 +16,8 @@ import type { TargetArgs } from "../transfer/sendable.ts";
 import { checkArity, functionToSource } from "../transfer/function_source.ts";
 import { callerOrigin, type Origin } from "../transfer/_origin.ts";
 import { launchDirectory, linkForNewThread } from "../transfer/_directory.ts";
-import { waitAsync } from "../sync/futex.ts";
-import { watch } from "../_watch.ts";
+import { waitAsync } from "../_shm/futex.ts";
+import { watch } from "../_shm/watch.ts";
 import {
   describe,
   validateSignal,
@@ -29,31 +30,31 @@ import {
   nextIdent,
   nextThreadNumber,
   setFate,
-} from "./_globals.ts";
+} from "../_shm/globals.ts";
 import {
   CONTROL_CELLS,
   DIED,
   DONE,
-  DONE_MESSAGE,
-  ENDED,
   EXIT_CODE,
-  FAILED,
-  type Outcome,
   RUNNING,
-  selfSlot,
-  type StartMessage,
   STATE,
-  type TargetSpec,
-  TERMINATED,
   WAITING,
   WORKER_GONE,
+} from "../_shm/control_block.ts";
+import {
+  DONE_MESSAGE,
+  type Outcome,
+  type StartMessage,
+  type TargetSpec,
 } from "./_protocol.ts";
+import { ENDED, FAILED, TERMINATED } from "../_shm/fates.ts";
+import { selfSlot } from "../_shm/slots.ts";
+import { setThreadExit } from "../_shm/stop.ts";
 import { classLevels, ownFields } from "./_class_source.ts";
 import { prepareSpareWorker, spawnThreadWorker } from "./_spare_worker.ts";
 import { ModuleFunction } from "./module_function.ts";
 import {
   currentThread,
-  getIdent,
   setMainThreadFactory,
   setSelfThreadFactory,
   trackedThreads,
@@ -62,6 +63,7 @@ import {
   untrackThread,
   untrackWorker,
 } from "./registry.ts";
+import { getIdent } from "../_shm/ident.ts";
 
 /**
  * What a thread runs: a self-contained function, or a module's export.
@@ -540,7 +542,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     this.#stop = () => {
       this.#stopped = true;
       // Before the worker stops: on Deno it may outlive terminate(), and
-      // then ends at its next wait in a library primitive (_stop.ts).
+      // then ends at its next wait in a library primitive (_shm/stop.ts).
       setFate(this.#ident!, TERMINATED);
       handle.terminate();
     };
@@ -860,6 +862,10 @@ if (slot !== undefined) {
     for (const stop of [...running]) stop();
   };
 }
+
+// A stopped thread that wakes in a library primitive ends there (_shm/stop.ts):
+// every thread that can be stopped loads this module before it can wait.
+setThreadExit(exitThread);
 
 setMainThreadFactory(() =>
   selfThread({ name: "MainThread", daemon: false }, { ident: 1 })

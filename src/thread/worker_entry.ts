@@ -30,22 +30,20 @@ import {
 } from "../runtime/worker_scope.ts";
 import {
   DIED,
-  DIRECTORY_SLOT,
   DONE,
-  DONE_MESSAGE,
-  ENDED,
   EXIT_CODE,
-  FAILED,
-  needsLibrary,
-  type Outcome,
-  recordFate,
   RUNNING,
-  SELF_SLOT,
-  type SelfSlot,
-  type StartMessage,
   STATE,
   WORKER_GONE,
+} from "../_shm/control_block.ts";
+import { DIRECTORY_SLOT, SELF_SLOT, type SelfSlot } from "../_shm/slots.ts";
+import {
+  DONE_MESSAGE,
+  needsLibrary,
+  type Outcome,
+  type StartMessage,
 } from "./_protocol.ts";
+import { ENDED, FAILED, recordFate } from "../_shm/fates.ts";
 
 type Target = (...args: unknown[]) => unknown;
 

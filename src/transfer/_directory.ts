@@ -42,10 +42,10 @@ import {
   receiveMessageOnPort,
 } from "node:worker_threads";
 import { runtime } from "../runtime/detect.ts";
-import { notify, waitSync } from "../sync/futex.ts";
+import { notify, waitSync } from "../_shm/futex.ts";
 // Where a worker's entry leaves its link (a global slot, so that the entry
 // need not load this module and every copy of the library finds it).
-import { DIRECTORY_SLOT } from "../thread/_protocol.ts";
+import { DIRECTORY_SLOT } from "../_shm/slots.ts";
 import {
   BELL,
   CELLS,

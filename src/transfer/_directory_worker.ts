@@ -9,7 +9,7 @@
  */
 import { type MessagePort, receiveMessageOnPort } from "node:worker_threads";
 import { findParent, type ParentHandle } from "../runtime/worker_scope.ts";
-import { notify, waitSync } from "../sync/futex.ts";
+import { notify, waitSync } from "../_shm/futex.ts";
 import {
   BELL,
   type DirectoryInit,

@@ -5,13 +5,23 @@
  * the fate `TERMINATED` for such a thread; the thread checks its own fate
  * whenever a library primitive wakes from a wait, and ends there.
  *
+ * Ending the worker is the runtime's business: `thread/thread.ts`, which
+ * every thread that can be stopped loads, installs it with
+ * {@linkcode setThreadExit} (this layer names no runtime).
+ *
  * @module
  */
 import { ThreadExitError } from "../errors.ts";
-import { exitThread } from "../runtime/worker_scope.ts";
-import { fateOf } from "./_globals.ts";
-import { TERMINATED } from "./_protocol.ts";
-import { getIdent } from "./registry.ts";
+import { fateOf } from "./globals.ts";
+import { TERMINATED } from "./fates.ts";
+import { getIdent } from "./ident.ts";
+
+let exitThread: () => void = () => {};
+
+/** Installs how the calling thread's worker ends at once (`exitThread` of the runtime layer). */
+export function setThreadExit(exit: () => void): void {
+  exitThread = exit;
+}
 
 /**
  * Ends the calling thread at once if its owner stopped it.

@@ -1,13 +1,14 @@
 /**
  * What every thread of the process shares: counters for thread idents and
  * the `N` of default names `Thread-N`, then the fate table (one byte per
- * ident, see `FATES` in `_protocol.ts`). The main thread creates the buffer,
+ * ident, see `fates.ts`). The main thread creates the buffer,
  * growable, and every worker receives the same buffer when it starts; the
  * table grows as idents are handed out.
  *
  * @module
  */
-import { ALIVE, FATES, recordFate, selfSlot } from "./_protocol.ts";
+import { ALIVE, FATES, recordFate } from "./fates.ts";
+import { selfSlot } from "./slots.ts";
 
 const IDENT = 0;
 const NUMBER = 1;
@@ -69,7 +70,7 @@ export function nextThreadNumber(): number {
 }
 
 /**
- * The fate of thread `ident`: `ALIVE`, `ENDED` or `FAILED` (`_protocol.ts`).
+ * The fate of thread `ident`: `ALIVE`, `ENDED`, `FAILED` or `TERMINATED` (`fates.ts`).
  * Idents this process never handed out count as alive.
  */
 export function fateOf(ident: number): number {

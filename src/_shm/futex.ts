@@ -3,22 +3,20 @@
  * mechanism every primitive sleeps on. A wake is only a hint: callers re-check
  * their state after every wake-up, so spurious wake-ups are harmless. A
  * thread whose owner stopped it ends when one of its waits times out
- * (`thread/_stop.ts`).
+ * (`stop.ts`).
  *
  * @module
  */
-import { watch } from "../_watch.ts";
-import { WAITING } from "../thread/_protocol.ts";
-import { stopIfTerminated } from "../thread/_stop.ts";
+import { WAITING } from "./control_block.ts";
+import { selfSlot } from "./slots.ts";
+import { stopIfTerminated } from "./stop.ts";
+import { watch } from "./watch.ts";
 
 // Inside a thread, the control block its owner reads; its cell `WAITING`
 // counts the waits the thread is in, so that a report of a leaked thread can
 // say it is blocked. Read from the worker's global slot (`SELF_SLOT` of
-// thread/_protocol.ts).
-const selfControl: Int32Array | undefined = (globalThis as unknown as Record<
-  symbol,
-  { control: Int32Array } | undefined
->)[Symbol.for("@threading/threading.workerThread")]?.control;
+// slots.ts).
+const selfControl: Int32Array | undefined = selfSlot()?.control;
 
 /** How a wait ended. */
 export type WaitResult = "ok" | "not-equal" | "timed-out";

@@ -4,26 +4,26 @@
  * created and async waits pending in this thread. Nothing is recorded, and
  * each hook costs one property read, until a watcher is installed.
  *
- * This module imports nothing at run time: `sync/futex.ts` loads it in every
- * thread that waits.
+ * This module imports nothing, not even types: `futex.ts` loads it in every
+ * thread that waits. `T` is the `Thread` class of `thread/thread.ts`, which
+ * the testing entry point names.
  *
  * @module
  */
-import type { Thread } from "./thread/thread.ts";
 
 /** What the testing entry point is told. */
-export interface Watcher {
+export interface Watcher<T = unknown> {
   /**
    * A thread was started; `settle()` collects its outcome if it has ended,
    * `isWaiting()` says whether it is blocked in a wait right now.
    */
   threadStarted(
-    thread: Thread,
+    thread: T,
     settle: () => void,
     isWaiting: () => boolean,
   ): void;
   /** A thread ended with an error and nobody had called `join()`. */
-  threadUnhandled(thread: Thread, error: unknown): void;
+  threadUnhandled(thread: T, error: unknown): void;
   /** An executor was created; `isShutDown()` says whether `shutdown()` was called. */
   executorCreated(name: string, isShutDown: () => boolean): void;
   /** An async wait (`Atomics.waitAsync`) began; call the result when it settles. */

@@ -12,7 +12,7 @@
  * A holder that dies inside a critical section (terminated, exited, closed,
  * stopped with its parent) may leave what the lock guards half-changed. A
  * sleeper re-checks the cell at least every `MAX_SLEEP_MS` ms; when the same
- * holder still has it and the fate table (`thread/_globals.ts`) says that
+ * holder still has it and the fate table (`globals.ts`) says that
  * holder ended, the sleeper marks the cell {@linkcode BROKEN}, keeping the
  * dead holder's ident. From then on every `lock()` of that cell, in every
  * thread, throws `OwnerDiedError` at once: what it guards is reported broken,
@@ -21,10 +21,10 @@
  * @module
  */
 import { OwnerDiedError } from "../errors.ts";
-import { fateOf } from "../thread/_globals.ts";
-import { ALIVE } from "../thread/_protocol.ts";
-import { stopIfTerminated } from "../thread/_stop.ts";
-import { getIdent } from "../thread/registry.ts";
+import { ALIVE } from "./fates.ts";
+import { fateOf } from "./globals.ts";
+import { getIdent } from "./ident.ts";
+import { stopIfTerminated } from "./stop.ts";
 
 /** Set in the lock cell when a thread may be sleeping on it. */
 export const CONTENDED = 0x40000000;
