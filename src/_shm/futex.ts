@@ -108,6 +108,37 @@ function asyncWaitBegan(): (() => void) | undefined {
   };
 }
 
+/**
+ * Blocks while `cell[index] === expected`, like {@linkcode waitSync}, but as a
+ * plain wait: not counted among this thread's waits and not a point where a
+ * stopped thread ends. For waits on a thread's life (its end, a timer's
+ * interval), not on a primitive.
+ */
+export function waitPlain(
+  cell: Int32Array,
+  index: number,
+  expected: number,
+  timeout = Infinity,
+): WaitResult {
+  return Atomics.wait(cell, index, expected, timeout);
+}
+
+/**
+ * Calls `then` once `cell[index]` no longer holds `expected` (at once if it
+ * already does not). Keeps nothing alive and counts as no wait of this
+ * thread: for an owner that watches a thread's control block.
+ */
+export function onceChanged(
+  cell: Int32Array,
+  index: number,
+  expected: number,
+  then: () => void,
+): void {
+  const result = Atomics.waitAsync(cell, index, expected);
+  if (result.async) void result.value.then(then);
+  else then();
+}
+
 /** Wakes up to `count` threads waiting on `cell[index]`; returns how many. */
 export function notify(
   cell: Int32Array,

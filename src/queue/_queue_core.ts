@@ -32,6 +32,7 @@ import {
 import { waitAsync, waitSync } from "../_shm/futex.ts";
 import { decodeValueAt } from "../transfer/value_codec.ts";
 import { taken, trimTaken } from "./_stores.ts";
+import { deadlineOf, remaining } from "../_shm/deadline.ts";
 
 /** The buffers a queue is made of; what crosses to other threads. */
 export interface QueueState {
@@ -142,10 +143,10 @@ export abstract class QueueCore {
     if (outcome === SHUT) throw new QueueShutDown();
     if (!block || timeout <= 0) throw new QueueFull();
     this.spinWhileFull();
-    const deadline = performance.now() + timeout;
+    const deadline = deadlineOf(timeout);
     let seq = NaN;
     for (;;) {
-      const left = deadline - performance.now();
+      const left = remaining(deadline);
       outcome = this.tryPut(bytes, length, priority, left > 0, seq);
       if (outcome === DONE) return;
       if (outcome === SHUT) throw new QueueShutDown();
@@ -180,12 +181,12 @@ export abstract class QueueCore {
     timeout: number,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    const deadline = performance.now() + timeout;
+    const deadline = deadlineOf(timeout);
     const word = this.#words.notFull;
     let seq = NaN;
     try {
       for (;;) {
-        const left = deadline - performance.now();
+        const left = remaining(deadline);
         const registered = seq;
         seq = NaN;
         const outcome = this.tryPut(
@@ -223,10 +224,10 @@ export abstract class QueueCore {
     if (outcome === SHUT) throw new QueueShutDown();
     if (!block || timeout <= 0) throw new QueueEmpty();
     this.spinWhileEmpty();
-    const deadline = performance.now() + timeout;
+    const deadline = deadlineOf(timeout);
     let seq = NaN;
     for (;;) {
-      const left = deadline - performance.now();
+      const left = remaining(deadline);
       outcome = this.tryGet(left > 0, seq);
       if (outcome === DONE) return this.#decodeTaken();
       if (outcome === SHUT) throw new QueueShutDown();
@@ -261,12 +262,12 @@ export abstract class QueueCore {
     timeout: number,
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
-    const deadline = performance.now() + timeout;
+    const deadline = deadlineOf(timeout);
     const word = this.#words.notEmpty;
     let seq = NaN;
     try {
       for (;;) {
-        const left = deadline - performance.now();
+        const left = remaining(deadline);
         const registered = seq;
         seq = NaN;
         const outcome = this.tryGet(left > 0, registered);
@@ -284,10 +285,10 @@ export abstract class QueueCore {
   // ---- join ----
 
   joinSync(timeout: number): void {
-    const deadline = performance.now() + timeout;
+    const deadline = deadlineOf(timeout);
     let seq = NaN;
     for (;;) {
-      const left = deadline - performance.now();
+      const left = remaining(deadline);
       const outcome = this.tryJoin(left > 0, seq);
       if (outcome === DONE) return;
       if (outcome === NOT_NOW) throw joinTimeout(timeout);
@@ -306,12 +307,12 @@ export abstract class QueueCore {
     timeout: number,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    const deadline = performance.now() + timeout;
+    const deadline = deadlineOf(timeout);
     const word = this.#words.allDone;
     let seq = NaN;
     try {
       for (;;) {
-        const left = deadline - performance.now();
+        const left = remaining(deadline);
         const registered = seq;
         seq = NaN;
         const outcome = this.tryJoin(left > 0, registered);

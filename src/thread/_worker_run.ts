@@ -1,9 +1,9 @@
 /**
  * The general way a thread's worker starts its thread, loaded only when the
  * fast path of `worker_entry.ts` does not apply: shared objects among the
- * args (reviving them needs every shareable class, so all of `mod.ts`
- * loads), a `moduleFunction` target, or a `Thread` subclass, whose instance
- * is rebuilt here from its methods' source (see `_class_source.ts`) and its
+ * args (reviving them needs every shareable class, which
+ * `shareable_classes.ts` loads), a `moduleFunction` target, or a `Thread`
+ * subclass, whose instance is rebuilt here from its methods' source (see `_class_source.ts`) and its
  * fields, and recorded as the worker's current thread.
  *
  * @module
@@ -21,7 +21,7 @@ type Fn = (...args: unknown[]) => unknown;
 export async function runThreadBody(message: StartMessage): Promise<unknown> {
   if (message.args.h || message.fields?.h) {
     // Registers every shareable class before the handles are revived.
-    await import("../../mod.ts");
+    await import("../shareable_classes.ts");
   }
   const spec = message.target;
   const programs = [

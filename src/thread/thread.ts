@@ -2,7 +2,7 @@ import {
   MessageChannel,
   type MessagePort,
   receiveMessageOnPort,
-} from "node:worker_threads";
+} from "../runtime/message_channel.ts";
 import { inspect } from "node:util";
 import { ThreadExitError, ThreadStateError, TimeoutError } from "../errors.ts";
 import { runtime } from "../runtime/detect.ts";
@@ -16,7 +16,8 @@ import type { TargetArgs } from "../transfer/sendable.ts";
 import { checkArity, functionToSource } from "../transfer/function_source.ts";
 import { callerOrigin, type Origin } from "../transfer/_origin.ts";
 import { launchDirectory, linkForNewThread } from "../transfer/_directory.ts";
-import { waitAsync } from "../_shm/futex.ts";
+import { deadlineOf, remaining } from "../_shm/deadline.ts";
+import { notify, onceChanged, waitAsync, waitPlain } from "../_shm/futex.ts";
 import { watch } from "../_shm/watch.ts";
 import {
   describe,
@@ -535,8 +536,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     });
     // Also notices an end that the worker reports only through shared memory
     // (Deno's web workers signal no exit). This wait keeps nothing alive.
-    const ended = Atomics.waitAsync(control, STATE, RUNNING);
-    if (ended.async) void ended.value.then(() => this.#finish());
+    onceChanged(control, STATE, RUNNING, () => this.#finish());
     handle.onError((error) => this.#finish(error));
     handle.onExit((code) => this.#finish(undefined, code));
     this.#stop = () => {
@@ -553,9 +553,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       const gone = (): void => untrackWorker(this);
       handle.onExit(gone);
       handle.onError(gone);
-      const exiting = Atomics.waitAsync(control, WORKER_GONE, 0);
-      if (exiting.async) void exiting.value.then(gone);
-      else gone();
+      onceChanged(control, WORKER_GONE, 0, gone);
     }
     watch.current?.threadStarted(
       this,
@@ -616,10 +614,10 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
 
   async #join(timeout: number, signal: AbortSignal | undefined): Promise<T> {
     if (this.#outcome === undefined) {
-      const deadline = performance.now() + timeout;
+      const deadline = deadlineOf(timeout);
       const control = this.#control!;
       while (Atomics.load(control, STATE) === RUNNING) {
-        const left = deadline - performance.now();
+        const left = remaining(deadline);
         if (left <= 0) {
           throw new TimeoutError(
             `Thread ${this.#name} did not finish within ${timeout} ms`,
@@ -649,16 +647,16 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     this.#checkJoinable();
     this.#joinCalled = true;
     if (this.#outcome === undefined) {
-      const deadline = performance.now() + timeout;
+      const deadline = deadlineOf(timeout);
       const control = this.#control!;
       while (Atomics.load(control, STATE) === RUNNING) {
-        const left = deadline - performance.now();
+        const left = remaining(deadline);
         if (left <= 0) {
           throw new TimeoutError(
             `Thread ${this.#name} did not finish within ${timeout} ms`,
           );
         }
-        Atomics.wait(control, STATE, RUNNING, left);
+        waitPlain(control, STATE, RUNNING, left);
       }
       this.#finish();
     }
@@ -709,7 +707,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       // Like Python's interpreter at exit, wait for non-daemon threads.
       const control = thread.#control!;
       while (!thread.#daemon && Atomics.load(control, STATE) === RUNNING) {
-        Atomics.wait(control, STATE, RUNNING);
+        waitPlain(control, STATE, RUNNING);
       }
       thread.#finish();
     };
@@ -754,7 +752,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     setFate(this.#ident!, this.#outcome.ok ? ENDED : FAILED);
     // Wakes joiners of a thread that ended without reporting.
     if (Atomics.compareExchange(control, STATE, RUNNING, DIED) === RUNNING) {
-      Atomics.notify(control, STATE);
+      notify(control, STATE);
     }
     this.#port!.close();
     running.delete(this.#stop!);

@@ -90,6 +90,8 @@ export class Timer<T = unknown, A extends unknown[] = any[]>
 
   /** Waits for the interval, then calls the function unless cancelled. */
   override run(): T | Promise<T> | undefined {
+    // This method travels to the thread as source text (see
+    // `_class_source.ts`): it may name globals only, hence the raw Atomics.
     Atomics.wait(this.finished, 0, 0, this.interval);
     if (Atomics.load(this.finished, 0) !== 0) return undefined;
     Atomics.store(this.finished, 0, 1);

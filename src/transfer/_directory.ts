@@ -40,8 +40,9 @@ import {
   MessageChannel,
   type MessagePort,
   receiveMessageOnPort,
-} from "node:worker_threads";
+} from "../runtime/message_channel.ts";
 import { runtime } from "../runtime/detect.ts";
+import { deadlineOf, remaining } from "../_shm/deadline.ts";
 import { notify, waitSync } from "../_shm/futex.ts";
 // Where a worker's entry leaves its link (a global slot, so that the entry
 // need not load this module and every copy of the library finds it).
@@ -245,7 +246,7 @@ export function bufferById(id: number): SharedArrayBuffer {
   );
   Atomics.add(cells!, BELL, 1);
   notify(cells!, BELL, 1);
-  const deadline = performance.now() + PATIENCE_MS;
+  const deadline = deadlineOf(PATIENCE_MS);
   for (;;) {
     // The answer is on the port once the reply cell moved; wait for either.
     const message = receiveMessageOnPort(own.port as MessagePort);
@@ -255,7 +256,7 @@ export function bufferById(id: number): SharedArrayBuffer {
       if (answer.id === id) return answer.buffer;
       continue; // a late answer to an earlier request
     }
-    const left = deadline - performance.now();
+    const left = remaining(deadline);
     if (left <= 0 || Atomics.load(cells!, FAILED) === 1) {
       throw new RangeError(
         `Cannot decode the value: the shared-buffer directory does not answer for buffer #${id}`,

@@ -7,7 +7,10 @@
  *
  * @module
  */
-import { type MessagePort, receiveMessageOnPort } from "node:worker_threads";
+import {
+  type MessagePort,
+  receiveMessageOnPort,
+} from "../runtime/message_channel.ts";
 import { findParent, type ParentHandle } from "../runtime/worker_scope.ts";
 import { notify, waitSync } from "../_shm/futex.ts";
 import {

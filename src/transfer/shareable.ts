@@ -30,8 +30,8 @@ const revivers = new Map<string, (data: unknown) => unknown>();
 
 /**
  * Registers a shareable class: `revive` rebuilds an instance from the data its
- * `[toShared]()` returned. Every thread registers the same classes, because
- * the worker entry imports the whole library.
+ * `[toShared]()` returned. Every thread registers the same classes before it
+ * revives any: a thread's worker loads `shareable_classes.ts` first.
  */
 export function registerShareable(
   tag: string,
