@@ -303,7 +303,7 @@ test("only src/_shm/ calls Atomics.wait, Atomics.waitAsync and Atomics.notify", 
   assert.deepEqual(
     wrong,
     [],
-    "wait and wake through src/_shm/futex.ts (waitSync, waitAsync, waitPlain, onceChanged, notify)",
+    "wait through src/_shm/wait_loop.ts or src/_shm/futex.ts",
   );
   assert.deepEqual(
     Object.keys(ATOMICS_ALLOWED).filter((key) => !used.has(key)),

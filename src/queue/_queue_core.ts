@@ -29,10 +29,10 @@ import {
   QueueShutDown,
   TimeoutError,
 } from "../errors.ts";
-import { waitAsync, waitSync } from "../_shm/futex.ts";
 import { decodeValueAt } from "../transfer/value_codec.ts";
 import { taken, trimTaken } from "./_stores.ts";
-import { deadlineOf, remaining } from "../_shm/deadline.ts";
+import { deadlineOf } from "../_shm/deadline.ts";
+import { sleepOn, waitLoopAsync, waitLoopSync } from "../_shm/wait_loop.ts";
 
 /** The buffers a queue is made of; what crosses to other threads. */
 export interface QueueState {
@@ -138,22 +138,18 @@ export abstract class QueueCore {
     block: boolean,
     timeout: number,
   ): void {
-    let outcome = this.tryPut(bytes, length, priority, false, NaN);
+    const outcome = this.tryPut(bytes, length, priority, false, NaN);
     if (outcome === DONE) return;
     if (outcome === SHUT) throw new QueueShutDown();
     if (!block || timeout <= 0) throw new QueueFull();
     this.spinWhileFull();
-    const deadline = deadlineOf(timeout);
-    let seq = NaN;
-    for (;;) {
-      const left = remaining(deadline);
-      outcome = this.tryPut(bytes, length, priority, left > 0, seq);
-      if (outcome === DONE) return;
-      if (outcome === SHUT) throw new QueueShutDown();
-      if (outcome === NOT_NOW) throw new QueueFull();
-      seq = this.seq;
-      waitSync(this.h, this.#words.notFull, seq, left);
-    }
+    this.#blockSync(
+      this.#words.notFull,
+      timeout,
+      (register, seq) => this.tryPut(bytes, length, priority, register, seq),
+      () => undefined,
+      () => new QueueFull(),
+    );
   }
 
   /**
@@ -175,36 +171,21 @@ export abstract class QueueCore {
     return this.#putSlow(bytes.slice(0, length), priority, timeout, signal);
   }
 
-  async #putSlow(
+  #putSlow(
     bytes: Uint8Array,
     priority: number,
     timeout: number,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    const deadline = deadlineOf(timeout);
-    const word = this.#words.notFull;
-    let seq = NaN;
-    try {
-      for (;;) {
-        const left = remaining(deadline);
-        const registered = seq;
-        seq = NaN;
-        const outcome = this.tryPut(
-          bytes,
-          bytes.length,
-          priority,
-          left > 0,
-          registered,
-        );
-        if (outcome === DONE) return;
-        if (outcome === SHUT) throw new QueueShutDown();
-        if (outcome === NOT_NOW) throw new QueueFull();
-        seq = this.seq;
-        await waitAsync(this.h, word, seq, left, signal);
-      }
-    } finally {
-      if (seq === seq) this.unregister(word, seq);
-    }
+    return this.#block(
+      this.#words.notFull,
+      timeout,
+      signal,
+      (register, seq) =>
+        this.tryPut(bytes, bytes.length, priority, register, seq),
+      () => undefined,
+      () => new QueueFull(),
+    );
   }
 
   // ---- get ----
@@ -219,22 +200,18 @@ export abstract class QueueCore {
 
   /** Blocks the thread until an item is taken (or throws QueueEmpty/QueueShutDown). */
   getSync(block: boolean, timeout: number): unknown {
-    let outcome = this.tryGet(false, NaN);
+    const outcome = this.tryGet(false, NaN);
     if (outcome === DONE) return this.#decodeTaken();
     if (outcome === SHUT) throw new QueueShutDown();
     if (!block || timeout <= 0) throw new QueueEmpty();
     this.spinWhileEmpty();
-    const deadline = deadlineOf(timeout);
-    let seq = NaN;
-    for (;;) {
-      const left = remaining(deadline);
-      outcome = this.tryGet(left > 0, seq);
-      if (outcome === DONE) return this.#decodeTaken();
-      if (outcome === SHUT) throw new QueueShutDown();
-      if (outcome === NOT_NOW) throw new QueueEmpty();
-      seq = this.seq;
-      waitSync(this.h, this.#words.notEmpty, seq, left);
-    }
+    return this.#blockSync(
+      this.#words.notEmpty,
+      timeout,
+      (register, seq) => this.tryGet(register, seq),
+      () => this.#decodeTaken(),
+      () => new QueueEmpty(),
+    );
   }
 
   /** Gets without blocking the event loop. */
@@ -258,43 +235,30 @@ export abstract class QueueCore {
     return this.#getSlow(timeout, signal);
   }
 
-  async #getSlow(
+  #getSlow(
     timeout: number,
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
-    const deadline = deadlineOf(timeout);
-    const word = this.#words.notEmpty;
-    let seq = NaN;
-    try {
-      for (;;) {
-        const left = remaining(deadline);
-        const registered = seq;
-        seq = NaN;
-        const outcome = this.tryGet(left > 0, registered);
-        if (outcome === DONE) return this.#decodeTaken();
-        if (outcome === SHUT) throw new QueueShutDown();
-        if (outcome === NOT_NOW) throw new QueueEmpty();
-        seq = this.seq;
-        await waitAsync(this.h, word, seq, left, signal);
-      }
-    } finally {
-      if (seq === seq) this.unregister(word, seq);
-    }
+    return this.#block(
+      this.#words.notEmpty,
+      timeout,
+      signal,
+      (register, seq) => this.tryGet(register, seq),
+      () => this.#decodeTaken(),
+      () => new QueueEmpty(),
+    );
   }
 
   // ---- join ----
 
   joinSync(timeout: number): void {
-    const deadline = deadlineOf(timeout);
-    let seq = NaN;
-    for (;;) {
-      const left = remaining(deadline);
-      const outcome = this.tryJoin(left > 0, seq);
-      if (outcome === DONE) return;
-      if (outcome === NOT_NOW) throw joinTimeout(timeout);
-      seq = this.seq;
-      waitSync(this.h, this.#words.allDone, seq, left);
-    }
+    this.#blockSync(
+      this.#words.allDone,
+      timeout,
+      (register, seq) => this.tryJoin(register, seq),
+      () => undefined,
+      () => joinTimeout(timeout),
+    );
   }
 
   join(timeout: number, signal: AbortSignal | undefined): Promise<void> {
@@ -303,24 +267,72 @@ export abstract class QueueCore {
     return this.#joinSlow(timeout, signal);
   }
 
-  async #joinSlow(
+  #joinSlow(
     timeout: number,
     signal: AbortSignal | undefined,
   ): Promise<void> {
-    const deadline = deadlineOf(timeout);
-    const word = this.#words.allDone;
+    return this.#block(
+      this.#words.allDone,
+      timeout,
+      signal,
+      (register, seq) => this.tryJoin(register, seq),
+      () => undefined,
+      () => joinTimeout(timeout),
+    );
+  }
+
+  // ---- the wait loop of put, get and join ----
+
+  /**
+   * Blocks the thread until `attempt` (a `tryPut`, `tryGet` or `tryJoin`)
+   * returns DONE, then returns `done()`; throws `QueueShutDown` on SHUT and
+   * `notNow()` on NOT_NOW (no room, no item or tasks left once the deadline
+   * passed). On WAIT it sleeps on futex word `word`.
+   */
+  #blockSync<T>(
+    word: number,
+    timeout: number,
+    attempt: (register: boolean, seq: number) => number,
+    done: () => T,
+    notNow: () => Error,
+  ): T {
+    let seq = NaN;
+    return waitLoopSync(deadlineOf(timeout), (left, sleep) => {
+      const outcome = attempt(left > 0, seq);
+      if (outcome === DONE) return done();
+      if (outcome === SHUT) throw new QueueShutDown();
+      if (outcome === NOT_NOW) throw notNow();
+      seq = this.seq;
+      return sleepOn(sleep, this.h, word, seq);
+    });
+  }
+
+  /**
+   * {@linkcode #blockSync} without blocking the event loop. Each attempt
+   * takes back the registration of the sleep before it (a wake-up took it
+   * already, or the attempt does); the one left when the loop ends (an
+   * abort) is undone.
+   */
+  async #block<T>(
+    word: number,
+    timeout: number,
+    signal: AbortSignal | undefined,
+    attempt: (register: boolean, seq: number) => number,
+    done: () => T,
+    notNow: () => Error,
+  ): Promise<T> {
     let seq = NaN;
     try {
-      for (;;) {
-        const left = remaining(deadline);
+      return await waitLoopAsync(deadlineOf(timeout), (left, sleep) => {
         const registered = seq;
         seq = NaN;
-        const outcome = this.tryJoin(left > 0, registered);
-        if (outcome === DONE) return;
-        if (outcome === NOT_NOW) throw joinTimeout(timeout);
+        const outcome = attempt(left > 0, registered);
+        if (outcome === DONE) return done();
+        if (outcome === SHUT) throw new QueueShutDown();
+        if (outcome === NOT_NOW) throw notNow();
         seq = this.seq;
-        await waitAsync(this.h, word, seq, left, signal);
-      }
+        return sleepOn(sleep, this.h, word, seq);
+      }, signal);
     } finally {
       if (seq === seq) this.unregister(word, seq);
     }

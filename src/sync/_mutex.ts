@@ -31,8 +31,9 @@ import { OwnerDiedError } from "../errors.ts";
 import { fateOf } from "../_shm/globals.ts";
 import { ENDED, FAILED, TERMINATED } from "../_shm/fates.ts";
 import { getIdent } from "../_shm/ident.ts";
-import { notify, waitAsync, waitSync } from "../_shm/futex.ts";
-import { deadlineOf, remaining } from "../_shm/deadline.ts";
+import { notify } from "../_shm/futex.ts";
+import { deadlineOf } from "../_shm/deadline.ts";
+import { sleepOn, waitLoopAsync, waitLoopSync } from "../_shm/wait_loop.ts";
 
 /** The lock word: 0 unlocked, else the holder's ident (+ {@linkcode CONTENDED_BIT}). */
 export const STATE = 0;
@@ -111,17 +112,12 @@ export function lockSyncSlow(
       Atomics.compareExchange(cells, STATE, UNLOCKED, me) === UNLOCKED
     ) return true;
   }
-  const deadline = deadlineOf(timeout);
-  for (;;) {
+  return waitLoopSync(deadlineOf(timeout), (left, sleep) => {
     const word = markContended(cells, me);
     if (word === UNLOCKED) return true;
-    const left = remaining(deadline);
     if (left <= 0) return false;
-    const slice = left < SLICE ? left : SLICE;
-    if (waitSync(cells, STATE, word, slice) === "timed-out") {
-      checkHolder(cells, kind);
-    }
-  }
+    return sleepOn(sleep, cells, STATE, word);
+  }, { slice: SLICE, onTimedOut: () => checkHolder(cells, kind) });
 }
 
 /**
@@ -164,19 +160,20 @@ export async function lockAsyncSlow(
   const me = lockWordOf(getIdent());
   Atomics.add(cells, ASYNC_WAITERS, 1);
   try {
-    for (;;) {
-      const seq = Atomics.load(cells, SEQ);
-      if (markContended(cells, me) === UNLOCKED) {
-        onAcquired?.();
-        return true;
-      }
-      const left = remaining(deadline);
-      if (left <= 0) return false;
-      const slice = left < SLICE ? left : SLICE;
-      if (await waitAsync(cells, SEQ, seq, slice, signal) === "timed-out") {
-        checkHolder(cells, kind);
-      }
-    }
+    return await waitLoopAsync(
+      deadline,
+      (left, sleep) => {
+        const seq = Atomics.load(cells, SEQ);
+        if (markContended(cells, me) === UNLOCKED) {
+          onAcquired?.();
+          return true;
+        }
+        if (left <= 0) return false;
+        return sleepOn(sleep, cells, SEQ, seq);
+      },
+      signal,
+      { slice: SLICE, onTimedOut: () => checkHolder(cells, kind) },
+    );
   } finally {
     Atomics.sub(cells, ASYNC_WAITERS, 1);
   }

@@ -10,9 +10,15 @@ import {
 } from "../transfer/shareable.ts";
 import type { WaitOptions, WaitSyncOptions } from "../wait_options.ts";
 import { optionsSignal, waitTimeout } from "./acquire_options.ts";
-import { deadlineOf, remaining } from "../_shm/deadline.ts";
+import { deadlineOf } from "../_shm/deadline.ts";
+import {
+  type Attempt,
+  sleepOn,
+  waitLoopAsync,
+  waitLoopSync,
+} from "../_shm/wait_loop.ts";
 import { formatId, newObjectId } from "../_shm/object_id.ts";
-import { notify, waitAsync, waitSync } from "../_shm/futex.ts";
+import { notify } from "../_shm/futex.ts";
 
 /** 1 while set. */
 const FLAG = 0;
@@ -168,13 +174,7 @@ export class Event {
     const cells = this.#cells;
     const generation = Atomics.load(cells, GENERATION);
     if (Atomics.load(cells, FLAG) === 1) return true;
-    const deadline = deadlineOf(timeout);
-    for (;;) {
-      const left = remaining(deadline);
-      if (left <= 0) return false;
-      waitSync(cells, GENERATION, generation, left);
-      if (Atomics.load(cells, GENERATION) !== generation) return true;
-    }
+    return waitLoopSync(deadlineOf(timeout), wakeOrTimeout(cells, generation));
   }
 
   /**
@@ -203,19 +203,31 @@ export class Event {
     return { tag: TAG, data: this.#cells.buffer };
   }
 
-  async #waitAsync(
+  #waitAsync(
     generation: number,
     deadline: number,
     signal: AbortSignal | undefined,
   ): Promise<boolean> {
-    const cells = this.#cells;
-    for (;;) {
-      const left = remaining(deadline);
-      if (left <= 0) return false;
-      await waitAsync(cells, GENERATION, generation, left, signal);
-      if (Atomics.load(cells, GENERATION) !== generation) return true;
-    }
+    const attempt = wakeOrTimeout(this.#cells, generation);
+    return waitLoopAsync(deadline, attempt, signal);
   }
+}
+
+/**
+ * The attempt of a wait on an event seen unset at `generation`: sleeps until
+ * `set()` moves the generation on (`true`) or the deadline passes (`false`).
+ */
+function wakeOrTimeout(
+  cells: Int32Array,
+  generation: number,
+): Attempt<boolean> {
+  let slept = false;
+  return (left, sleep) => {
+    if (slept && Atomics.load(cells, GENERATION) !== generation) return true;
+    if (left <= 0) return false;
+    slept = true;
+    return sleepOn(sleep, cells, GENERATION, generation);
+  };
 }
 
 registerShareable(TAG, (data) => {

@@ -19,9 +19,10 @@ import {
   acquireTimeout,
   optionsSignal,
 } from "./acquire_options.ts";
-import { deadlineOf, remaining } from "../_shm/deadline.ts";
+import { deadlineOf } from "../_shm/deadline.ts";
+import { sleepOn, waitLoopAsync, waitLoopSync } from "../_shm/wait_loop.ts";
 import { formatId, newObjectId } from "../_shm/object_id.ts";
-import { notify, waitAsync, waitSync } from "../_shm/futex.ts";
+import { notify } from "../_shm/futex.ts";
 import {
   checkCallback,
   lockTimeout,
@@ -191,12 +192,11 @@ export class Semaphore {
     const deadline = deadlineOf(timeout);
     Atomics.add(cells, SYNC_WAITERS, 1);
     try {
-      for (;;) {
+      return waitLoopSync(deadline, (left, sleep) => {
         if (take(cells)) return true;
-        const left = remaining(deadline);
         if (left <= 0) return false;
-        waitSync(cells, VALUE, 0, left);
-      }
+        return sleepOn(sleep, cells, VALUE, 0);
+      });
     } finally {
       Atomics.sub(cells, SYNC_WAITERS, 1);
     }
@@ -393,13 +393,12 @@ export class Semaphore {
     const deadline = deadlineOf(timeout);
     Atomics.add(cells, ASYNC_WAITERS, 1);
     try {
-      for (;;) {
+      return await waitLoopAsync(deadline, (left, sleep) => {
         const seq = Atomics.load(cells, SEQ);
         if (take(cells)) return true;
-        const left = remaining(deadline);
         if (left <= 0) return false;
-        await waitAsync(cells, SEQ, seq, left, signal);
-      }
+        return sleepOn(sleep, cells, SEQ, seq);
+      }, signal);
     } finally {
       Atomics.sub(cells, ASYNC_WAITERS, 1);
     }

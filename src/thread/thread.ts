@@ -16,8 +16,14 @@ import type { TargetArgs } from "../transfer/sendable.ts";
 import { checkArity, functionToSource } from "../transfer/function_source.ts";
 import { callerOrigin, type Origin } from "../transfer/_origin.ts";
 import { launchDirectory, linkForNewThread } from "../transfer/_directory.ts";
-import { deadlineOf, remaining } from "../_shm/deadline.ts";
-import { notify, onceChanged, waitAsync, waitPlain } from "../_shm/futex.ts";
+import { deadlineOf } from "../_shm/deadline.ts";
+import {
+  type Attempt,
+  sleepOn,
+  waitLoopAsync,
+  waitLoopSync,
+} from "../_shm/wait_loop.ts";
+import { notify, onceChanged, waitPlain } from "../_shm/futex.ts";
 import { watch } from "../_shm/watch.ts";
 import {
   describe,
@@ -614,18 +620,8 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
 
   async #join(timeout: number, signal: AbortSignal | undefined): Promise<T> {
     if (this.#outcome === undefined) {
-      const deadline = deadlineOf(timeout);
-      const control = this.#control!;
-      while (Atomics.load(control, STATE) === RUNNING) {
-        const left = remaining(deadline);
-        if (left <= 0) {
-          throw new TimeoutError(
-            `Thread ${this.#name} did not finish within ${timeout} ms`,
-          );
-        }
-        // Keeps the process alive meanwhile, also for a daemon thread.
-        await waitAsync(control, STATE, RUNNING, left, signal);
-      }
+      // Keeps the process alive meanwhile, also for a daemon thread.
+      await waitLoopAsync(deadlineOf(timeout), this.#ended(timeout), signal);
       this.#finish();
     }
     const outcome = this.#outcome!;
@@ -647,22 +643,29 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     this.#checkJoinable();
     this.#joinCalled = true;
     if (this.#outcome === undefined) {
-      const deadline = deadlineOf(timeout);
-      const control = this.#control!;
-      while (Atomics.load(control, STATE) === RUNNING) {
-        const left = remaining(deadline);
-        if (left <= 0) {
-          throw new TimeoutError(
-            `Thread ${this.#name} did not finish within ${timeout} ms`,
-          );
-        }
-        waitPlain(control, STATE, RUNNING, left);
-      }
+      waitLoopSync(deadlineOf(timeout), this.#ended(timeout), { plain: true });
       this.#finish();
     }
     const outcome = this.#outcome!;
     if (outcome.ok) return outcome.value as ThreadResult<this>;
     throw outcome.error;
+  }
+
+  /**
+   * The attempt of a join: done once the thread's state left `RUNNING`;
+   * `TimeoutError` once `timeout` ms passed first.
+   */
+  #ended(timeout: number): Attempt<undefined> {
+    const control = this.#control!;
+    return (left, sleep) => {
+      if (Atomics.load(control, STATE) !== RUNNING) return undefined;
+      if (left <= 0) {
+        throw new TimeoutError(
+          `Thread ${this.#name} did not finish within ${timeout} ms`,
+        );
+      }
+      return sleepOn(sleep, control, STATE, RUNNING);
+    };
   }
 
   /**
