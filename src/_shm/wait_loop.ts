@@ -6,8 +6,8 @@
  * once for both: what it tries, what it sleeps on, when it gives up.
  *
  * An attempt receives the milliseconds left (zero or less once the deadline
- * passed; the attempt decides what that means) and a {@linkcode Sleep} to
- * fill in with {@linkcode sleepOn} when it must wait.
+ * passed; the attempt decides what that means) and returns
+ * {@linkcode sleepOn}'s result when it must wait.
  *
  * @module
  */
@@ -18,44 +18,33 @@ import { waitAsync, waitPlain, waitSync } from "./futex.ts";
 export const SLEEP: unique symbol = Symbol("sleep");
 
 /** Where the loop sleeps next: `cell[index]`, while it holds `expected`. */
-export interface Sleep {
+interface Sleep {
   cell: Int32Array;
   index: number;
   expected: number;
 }
 
-/** One attempt: a result to finish with, or {@linkcode SLEEP}. */
-export type Attempt<T> = (left: number, sleep: Sleep) => T | typeof SLEEP;
+/**
+ * One attempt: a result to finish with, or {@linkcode SLEEP} from
+ * {@linkcode sleepOn} as its last step. `timedOut` says that the sleep before
+ * it timed out (a slice ended: time to look for a dead holder, say).
+ */
+export type Attempt<T> = (left: number, timedOut: boolean) => T | typeof SLEEP;
 
-/** How the loop sleeps. */
-export interface LoopOptions {
-  /**
-   * The longest single sleep in ms, so that `onTimedOut` runs at least this
-   * often while the deadline is further away.
-   */
-  slice?: number;
-  /** Runs after a sleep that timed out, before the next attempt. */
-  onTimedOut?: () => void;
-  /**
-   * Sleeps with `waitPlain` (sync form only): not counted as a wait of this
-   * thread and not a point where a stopped thread ends. For waits on a
-   * thread's life rather than on a primitive.
-   */
-  plain?: boolean;
-}
-
-const NONE = new Int32Array(0);
+// Written by sleepOn as an attempt's last step and read by the loop at once,
+// with no code between: one record serves every loop, sync or async, with
+// nothing allocated per sleep.
+const next: Sleep = { cell: new Int32Array(0), index: 0, expected: 0 };
 
 /** Asks the loop to sleep on `cell[index]` while it holds `expected`. */
 export function sleepOn(
-  sleep: Sleep,
   cell: Int32Array,
   index: number,
   expected: number,
 ): typeof SLEEP {
-  sleep.cell = cell;
-  sleep.index = index;
-  sleep.expected = expected;
+  next.cell = cell;
+  next.index = index;
+  next.expected = expected;
   return SLEEP;
 }
 
@@ -63,23 +52,26 @@ export function sleepOn(
  * Runs `attempt` until it finishes, blocking the thread between attempts.
  *
  * @param deadline The absolute deadline (`deadlineOf` of `deadline.ts`).
+ * @param slice The longest single sleep in ms.
+ * @param plain Sleeps with `waitPlain` of `futex.ts`: not counted as a wait
+ * of this thread and not a point where a stopped thread ends. For waits on a
+ * thread's life rather than on a primitive.
  */
 export function waitLoopSync<T>(
   deadline: number,
   attempt: Attempt<T>,
-  options?: LoopOptions,
+  slice = Infinity,
+  plain = false,
 ): T {
-  const slice = options?.slice ?? Infinity;
-  const sleep: Sleep = { cell: NONE, index: 0, expected: 0 };
+  let timedOut = false;
   for (;;) {
     const left = remaining(deadline);
-    const result = attempt(left, sleep);
+    const result = attempt(left, timedOut);
     if (result !== SLEEP) return result;
     const time = left < slice ? left : slice;
-    const woke = options?.plain
-      ? waitPlain(sleep.cell, sleep.index, sleep.expected, time)
-      : waitSync(sleep.cell, sleep.index, sleep.expected, time);
-    if (woke === "timed-out") options?.onTimedOut?.();
+    timedOut = (plain
+      ? waitPlain(next.cell, next.index, next.expected, time)
+      : waitSync(next.cell, next.index, next.expected, time)) === "timed-out";
   }
 }
 
@@ -89,28 +81,27 @@ export function waitLoopSync<T>(
  *
  * @param deadline The absolute deadline (`deadlineOf` of `deadline.ts`), so
  * that a caller that computed it earlier loses no time.
+ * @param slice The longest single sleep in ms.
  * @throws `signal.reason` when the signal aborts during a sleep.
  */
 export async function waitLoopAsync<T>(
   deadline: number,
   attempt: Attempt<T>,
   signal: AbortSignal | undefined,
-  options?: LoopOptions,
+  slice = Infinity,
 ): Promise<T> {
-  const slice = options?.slice ?? Infinity;
-  const sleep: Sleep = { cell: NONE, index: 0, expected: 0 };
+  let timedOut = false;
   for (;;) {
     const left = remaining(deadline);
-    const result = attempt(left, sleep);
+    const result = attempt(left, timedOut);
     if (result !== SLEEP) return result;
     const time = left < slice ? left : slice;
-    const woke = await waitAsync(
-      sleep.cell,
-      sleep.index,
-      sleep.expected,
+    timedOut = await waitAsync(
+      next.cell,
+      next.index,
+      next.expected,
       time,
       signal,
-    );
-    if (woke === "timed-out") options?.onTimedOut?.();
+    ) === "timed-out";
   }
 }

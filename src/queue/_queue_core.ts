@@ -297,13 +297,13 @@ export abstract class QueueCore {
     notNow: () => Error,
   ): T {
     let seq = NaN;
-    return waitLoopSync(deadlineOf(timeout), (left, sleep) => {
+    return waitLoopSync(deadlineOf(timeout), (left) => {
       const outcome = attempt(left > 0, seq);
       if (outcome === DONE) return done();
       if (outcome === SHUT) throw new QueueShutDown();
       if (outcome === NOT_NOW) throw notNow();
       seq = this.seq;
-      return sleepOn(sleep, this.h, word, seq);
+      return sleepOn(this.h, word, seq);
     });
   }
 
@@ -323,7 +323,7 @@ export abstract class QueueCore {
   ): Promise<T> {
     let seq = NaN;
     try {
-      return await waitLoopAsync(deadlineOf(timeout), (left, sleep) => {
+      return await waitLoopAsync(deadlineOf(timeout), (left) => {
         const registered = seq;
         seq = NaN;
         const outcome = attempt(left > 0, registered);
@@ -331,7 +331,7 @@ export abstract class QueueCore {
         if (outcome === SHUT) throw new QueueShutDown();
         if (outcome === NOT_NOW) throw notNow();
         seq = this.seq;
-        return sleepOn(sleep, this.h, word, seq);
+        return sleepOn(this.h, word, seq);
       }, signal);
     } finally {
       if (seq === seq) this.unregister(word, seq);

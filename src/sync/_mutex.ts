@@ -112,12 +112,13 @@ export function lockSyncSlow(
       Atomics.compareExchange(cells, STATE, UNLOCKED, me) === UNLOCKED
     ) return true;
   }
-  return waitLoopSync(deadlineOf(timeout), (left, sleep) => {
+  return waitLoopSync(deadlineOf(timeout), (left, timedOut) => {
+    if (timedOut) checkHolder(cells, kind);
     const word = markContended(cells, me);
     if (word === UNLOCKED) return true;
     if (left <= 0) return false;
-    return sleepOn(sleep, cells, STATE, word);
-  }, { slice: SLICE, onTimedOut: () => checkHolder(cells, kind) });
+    return sleepOn(cells, STATE, word);
+  }, SLICE);
 }
 
 /**
@@ -162,17 +163,18 @@ export async function lockAsyncSlow(
   try {
     return await waitLoopAsync(
       deadline,
-      (left, sleep) => {
+      (left, timedOut) => {
+        if (timedOut) checkHolder(cells, kind);
         const seq = Atomics.load(cells, SEQ);
         if (markContended(cells, me) === UNLOCKED) {
           onAcquired?.();
           return true;
         }
         if (left <= 0) return false;
-        return sleepOn(sleep, cells, SEQ, seq);
+        return sleepOn(cells, SEQ, seq);
       },
       signal,
-      { slice: SLICE, onTimedOut: () => checkHolder(cells, kind) },
+      SLICE,
     );
   } finally {
     Atomics.sub(cells, ASYNC_WAITERS, 1);

@@ -222,11 +222,11 @@ function wakeOrTimeout(
   generation: number,
 ): Attempt<boolean> {
   let slept = false;
-  return (left, sleep) => {
+  return (left) => {
     if (slept && Atomics.load(cells, GENERATION) !== generation) return true;
     if (left <= 0) return false;
     slept = true;
-    return sleepOn(sleep, cells, GENERATION, generation);
+    return sleepOn(cells, GENERATION, generation);
   };
 }
 

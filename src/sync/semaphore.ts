@@ -192,10 +192,10 @@ export class Semaphore {
     const deadline = deadlineOf(timeout);
     Atomics.add(cells, SYNC_WAITERS, 1);
     try {
-      return waitLoopSync(deadline, (left, sleep) => {
+      return waitLoopSync(deadline, (left) => {
         if (take(cells)) return true;
         if (left <= 0) return false;
-        return sleepOn(sleep, cells, VALUE, 0);
+        return sleepOn(cells, VALUE, 0);
       });
     } finally {
       Atomics.sub(cells, SYNC_WAITERS, 1);
@@ -393,11 +393,11 @@ export class Semaphore {
     const deadline = deadlineOf(timeout);
     Atomics.add(cells, ASYNC_WAITERS, 1);
     try {
-      return await waitLoopAsync(deadline, (left, sleep) => {
+      return await waitLoopAsync(deadline, (left) => {
         const seq = Atomics.load(cells, SEQ);
         if (take(cells)) return true;
         if (left <= 0) return false;
-        return sleepOn(sleep, cells, SEQ, seq);
+        return sleepOn(cells, SEQ, seq);
       }, signal);
     } finally {
       Atomics.sub(cells, ASYNC_WAITERS, 1);

@@ -643,7 +643,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     this.#checkJoinable();
     this.#joinCalled = true;
     if (this.#outcome === undefined) {
-      waitLoopSync(deadlineOf(timeout), this.#ended(timeout), { plain: true });
+      waitLoopSync(deadlineOf(timeout), this.#ended(timeout), Infinity, true);
       this.#finish();
     }
     const outcome = this.#outcome!;
@@ -657,14 +657,14 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
    */
   #ended(timeout: number): Attempt<undefined> {
     const control = this.#control!;
-    return (left, sleep) => {
+    return (left) => {
       if (Atomics.load(control, STATE) !== RUNNING) return undefined;
       if (left <= 0) {
         throw new TimeoutError(
           `Thread ${this.#name} did not finish within ${timeout} ms`,
         );
       }
-      return sleepOn(sleep, control, STATE, RUNNING);
+      return sleepOn(control, STATE, RUNNING);
     };
   }
 
