@@ -4,6 +4,7 @@
  * @module
  */
 import { ConcurrentModificationError } from "../errors.ts";
+import { adopted, adopting, notMemoryOf } from "../_shm/adopt.ts";
 import { lock, unlock } from "../_shm/spin_lock.ts";
 import {
   registerShareable,
@@ -30,6 +31,7 @@ import {
 } from "./_hash_table.ts";
 
 const MAP_MAGIC = 0x4d415053;
+const TAG = "SharedMap";
 const KEY_NUMBER = 1;
 const KEY_STRING = 2;
 const KEY_STRING16 = 3;
@@ -119,9 +121,6 @@ function decodeKey(length: number): string | number {
 
 type Mode = "keys" | "values" | "entries";
 
-// Set while a map is rebuilt over shared memory from another thread.
-let reviving: HashTable | undefined;
-
 /**
  * A map that every thread sees: Python's dict shared by threads, as a
  * `Map`-like object over shared memory. Keys are strings or numbers (number
@@ -169,9 +168,8 @@ export class SharedMap<K extends string | number = string | number, V = unknown>
    * @throws {TypeError} for a bad key or a value that cannot be cloned.
    */
   constructor(entries?: Iterable<readonly [K, V]> | null) {
-    const revived = reviving;
-    reviving = undefined;
-    this.#t = revived ?? new HashTable(createMapState(MAP_MAGIC));
+    this.#t = adopted<HashTable>(TAG) ??
+      new HashTable(createMapState(MAP_MAGIC));
     if (entries !== undefined && entries !== null) {
       for (const [key, value] of entries) this.set(key, value);
     }
@@ -385,11 +383,11 @@ export class SharedMap<K extends string | number = string | number, V = unknown>
    * @ignore
    */
   [toShared](): SharedState {
-    return { tag: "SharedMap", data: this.#t.state };
+    return { tag: TAG, data: this.#t.state };
   }
 }
 
-registerShareable("SharedMap", (data) => {
+registerShareable(TAG, (data) => {
   const state = data as MapState;
   if (
     typeof state !== "object" || state === null ||
@@ -399,14 +397,7 @@ registerShareable("SharedMap", (data) => {
     !(state.arena instanceof SharedArrayBuffer) ||
     Atomics.load(new Int32Array(state.header), MAGIC) !== MAP_MAGIC
   ) {
-    throw new TypeError(
-      "Cannot receive a SharedMap: the shared memory it arrived with is not a SharedMap",
-    );
+    throw notMemoryOf("a SharedMap");
   }
-  reviving = new HashTable(state);
-  try {
-    return new SharedMap();
-  } finally {
-    reviving = undefined;
-  }
+  return adopting(TAG, new HashTable(state), () => new SharedMap());
 });

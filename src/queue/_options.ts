@@ -5,7 +5,7 @@
  * @module
  */
 import { describe, validateSignal, validateTimeout } from "../wait_options.ts";
-import { type Blocking, MAX_MAXSIZE, type QueueCore } from "./_queue_core.ts";
+import { type Blocking, MAX_MAXSIZE } from "./_queue_core.ts";
 
 /**
  * Options of `put()`/`get()`: Python's `block` and `timeout`, plus a signal.
@@ -148,25 +148,4 @@ export function validateMaxsize(maxsize: unknown, action: string): number {
     );
   }
   return maxsize;
-}
-
-// Set while a queue class is rebuilt over shared memory from another thread:
-// its constructor then adopts this engine instead of making a new queue.
-let reviving: QueueCore | undefined;
-
-/** Builds a queue object over `core` with the class's own constructor. */
-export function revive<Q>(core: QueueCore, make: () => Q): Q {
-  reviving = core;
-  try {
-    return make();
-  } finally {
-    reviving = undefined;
-  }
-}
-
-/** Takes the engine a constructor should adopt, if it runs for `revive()`. */
-export function adoptRevived(): QueueCore | undefined {
-  const core = reviving;
-  reviving = undefined;
-  return core;
 }

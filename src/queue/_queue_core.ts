@@ -31,6 +31,7 @@ import {
 } from "../errors.ts";
 import { decodeValueAt } from "../transfer/value_codec.ts";
 import { taken, trimTaken } from "./_stores.ts";
+import { notMemoryOf } from "../_shm/adopt.ts";
 import { deadlineOf } from "../_shm/deadline.ts";
 import { sleepOn, waitLoopAsync, waitLoopSync } from "../_shm/wait_loop.ts";
 
@@ -46,6 +47,12 @@ export interface QueueState {
 
 /** Identifies a queue header, so that a wrong buffer is refused. */
 export const QUEUE_MAGIC = 0x51554555;
+
+/**
+ * The tag under which every queue class adopts the engine of a queue that
+ * arrived from another thread (`adopting` of `_shm/adopt.ts`).
+ */
+export const QUEUE_CORE = "threading.QueueCore";
 /** The largest `maxsize` stored; larger ones behave the same. */
 export const MAX_MAXSIZE = 0x7fffffff;
 
@@ -371,9 +378,7 @@ export function checkState(
     h === null || Atomics.load(h, magicIndex) !== QUEUE_MAGIC ||
     Atomics.load(h, kindIndex) !== kind
   ) {
-    throw new TypeError(
-      `Cannot receive a ${what}: the shared memory it arrived with is not a ${what}`,
-    );
+    throw notMemoryOf(`a ${what}`);
   }
   return state;
 }

@@ -4,7 +4,8 @@
  * @module
  */
 import { registerShareable } from "../transfer/shareable.ts";
-import { revive } from "./_options.ts";
+import { adopting } from "../_shm/adopt.ts";
+import { QUEUE_CORE } from "./_queue_core.ts";
 import { attachCore } from "./_cores.ts";
 import { LIFO } from "./_stores.ts";
 import { Queue, registerQueueKind } from "./queue.ts";
@@ -45,5 +46,10 @@ export class LifoQueue<T = unknown> extends Queue<T> {
 registerQueueKind(LifoQueue, LIFO);
 registerShareable(
   "LifoQueue",
-  (data) => revive(attachCore(data, LIFO, "LifoQueue"), () => new LifoQueue()),
+  (data) =>
+    adopting(
+      QUEUE_CORE,
+      attachCore(data, LIFO, "LifoQueue"),
+      () => new LifoQueue(),
+    ),
 );

@@ -5,7 +5,8 @@
  * @module
  */
 import { registerShareable } from "../transfer/shareable.ts";
-import { revive } from "./_options.ts";
+import { adopting } from "../_shm/adopt.ts";
+import { QUEUE_CORE } from "./_queue_core.ts";
 import { attachCore } from "./_cores.ts";
 import { PRIORITY } from "./_stores.ts";
 import { Queue, registerQueueKind } from "./queue.ts";
@@ -72,7 +73,8 @@ registerQueueKind(PriorityQueue, PRIORITY);
 registerShareable(
   "PriorityQueue",
   (data) =>
-    revive(
+    adopting(
+      QUEUE_CORE,
       attachCore(data, PRIORITY, "PriorityQueue"),
       () => new PriorityQueue(),
     ),

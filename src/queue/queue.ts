@@ -21,16 +21,15 @@ import {
   type WaitSyncOptions,
 } from "../wait_options.ts";
 import {
-  adoptRevived,
   blocking,
   NOWAIT,
   type QueueWaitOptions,
   type QueueWaitSyncOptions,
-  revive,
   validateMaxsize,
 } from "./_options.ts";
 import { attachCore, createCore } from "./_cores.ts";
-import type { QueueCore } from "./_queue_core.ts";
+import { QUEUE_CORE, type QueueCore } from "./_queue_core.ts";
+import { adopted, adopting } from "../_shm/adopt.ts";
 import { FIFO, LIFO, PRIORITY } from "./_stores.ts";
 
 export type { QueueWaitOptions, QueueWaitSyncOptions };
@@ -162,7 +161,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * @throws {RangeError} when `maxsize` is not an integer or above 2 ** 31 - 1.
    */
   constructor(maxsize: number = 0) {
-    const revived = adoptRevived();
+    const revived = adopted<QueueCore>(QUEUE_CORE);
     this.#kind = kindOf(new.target);
     if (revived !== undefined) {
       this.#core = revived;
@@ -430,5 +429,6 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
 registerQueueKind(Queue, FIFO);
 registerShareable(
   "Queue",
-  (data) => revive(attachCore(data, FIFO, "Queue"), () => new Queue()),
+  (data) =>
+    adopting(QUEUE_CORE, attachCore(data, FIFO, "Queue"), () => new Queue()),
 );

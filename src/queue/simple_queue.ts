@@ -10,14 +10,13 @@ import {
 } from "../transfer/shareable.ts";
 import { encodeValueToScratch } from "../transfer/value_codec.ts";
 import {
-  adoptRevived,
   blocking,
   type QueueWaitOptions,
   type QueueWaitSyncOptions,
-  revive,
 } from "./_options.ts";
 import { attachCore, createCore } from "./_cores.ts";
-import type { QueueCore } from "./_queue_core.ts";
+import { QUEUE_CORE, type QueueCore } from "./_queue_core.ts";
+import { adopted, adopting } from "../_shm/adopt.ts";
 import { FIFO } from "./_stores.ts";
 
 const PUT = "put an item in the queue";
@@ -51,7 +50,7 @@ export class SimpleQueue<T = unknown> {
 
   /** Creates an empty queue. */
   constructor() {
-    this.#core = adoptRevived() ?? createCore(FIFO, 0);
+    this.#core = adopted<QueueCore>(QUEUE_CORE) ?? createCore(FIFO, 0);
   }
 
   /** The number of items in the queue now (other threads may change it at once). */
@@ -151,7 +150,8 @@ export class SimpleQueue<T = unknown> {
 registerShareable(
   "SimpleQueue",
   (data) =>
-    revive(
+    adopting(
+      QUEUE_CORE,
       attachCore(data, FIFO, "SimpleQueue"),
       () => new SimpleQueue(),
     ),

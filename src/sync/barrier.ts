@@ -26,6 +26,7 @@ import {
 } from "../wait_options.ts";
 import { optionsSignal, waitTimeout } from "./acquire_options.ts";
 import { formatId, newObjectId } from "../_shm/object_id.ts";
+import { adopted, adopting, checkedCells, newCells } from "../_shm/adopt.ts";
 import { Condition } from "./condition.ts";
 import { Lock } from "./lock.ts";
 
@@ -42,7 +43,9 @@ const STATE = 0;
 /** Parties inside `wait()`: gathering, or leaving. */
 const COUNT = 1;
 const ID = 2;
-const WORDS = 3;
+/** The cell that holds the type tag (see `_shm/adopt.ts`). */
+const TYPE_TAG = 3;
+const WORDS = 4;
 const TAG = "threading.Barrier";
 
 /**
@@ -90,8 +93,6 @@ interface BarrierData {
   action: string | null;
   args: Encoded;
 }
-
-let adopting: BarrierData | undefined;
 
 /**
  * A meeting point for a fixed number of threads: Python's
@@ -143,10 +144,9 @@ export class Barrier {
    * `timeout` is negative.
    */
   constructor(parties: number, options: BarrierOptions = {}) {
-    if (adopting !== undefined) {
-      const data = adopting;
-      adopting = undefined;
-      this.#cells = new Int32Array(data.cells);
+    const data = adopted<BarrierData & { view: Int32Array }>(TAG);
+    if (data !== undefined) {
+      this.#cells = data.view;
       this.#cond = reviveShared(data.cond) as Condition;
       this.#parties = data.parties;
       this.#timeout = data.timeout;
@@ -191,7 +191,7 @@ export class Barrier {
     this.#args = args;
     this.#parties = parties;
     this.#cond = new Condition(new Lock());
-    this.#cells = new Int32Array(new SharedArrayBuffer(WORDS * 4));
+    this.#cells = newCells(WORDS, TYPE_TAG, TAG);
     this.#cells[ID] = newObjectId();
   }
 
@@ -501,6 +501,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 registerShareable(TAG, (data) => {
-  adopting = data as BarrierData;
-  return new Barrier(1);
+  const state = (data ?? {}) as BarrierData;
+  const view = checkedCells(state.cells, WORDS, TYPE_TAG, TAG, "a Barrier");
+  return adopting(TAG, { ...state, view }, () => new Barrier(1));
 });

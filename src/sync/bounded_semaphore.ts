@@ -5,9 +5,9 @@
  */
 import { registerShareable } from "../transfer/shareable.ts";
 import {
-  adoptNext,
   BOUNDED_TAG,
   markNextBounded,
+  reviveSemaphore,
   Semaphore,
 } from "./semaphore.ts";
 
@@ -42,7 +42,8 @@ export class BoundedSemaphore extends Semaphore {
   }
 }
 
-registerShareable(BOUNDED_TAG, (data) => {
-  adoptNext(new Int32Array(data as SharedArrayBuffer));
-  return new BoundedSemaphore();
-});
+registerShareable(
+  BOUNDED_TAG,
+  (data) =>
+    reviveSemaphore(data, "a BoundedSemaphore", () => new BoundedSemaphore()),
+);

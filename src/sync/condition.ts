@@ -21,6 +21,7 @@ import {
   optionsSignal,
   waitTimeout,
 } from "./acquire_options.ts";
+import { adopted, adopting, checkedCells, newCells } from "../_shm/adopt.ts";
 import { deadlineOf, remaining } from "../_shm/deadline.ts";
 import { notify as wake, waitAsync, waitSync } from "../_shm/futex.ts";
 import {
@@ -55,10 +56,10 @@ const LIVE = 5;
 const FRESH = 6;
 /** Notifications handed out and not yet claimed. */
 const CREDITS = 7;
-const WORDS = 8;
+/** The cell that holds the type tag (see `_shm/adopt.ts`). */
+const TYPE_TAG = 8;
+const WORDS = 9;
 const TAG = "threading.Condition";
-
-let adopting: { cells: Int32Array; lock: Lockable } | undefined;
 
 /**
  * A condition variable that every thread sees: Python's
@@ -109,10 +110,10 @@ export class Condition {
    * @throws {TypeError} when `lock` is neither a `Lock` nor an `RLock`.
    */
   constructor(lock?: Lock | RLock) {
-    if (adopting !== undefined) {
-      this.#cells = adopting.cells;
-      this.#lock = adopting.lock;
-      adopting = undefined;
+    const shared = adopted<{ cells: Int32Array; lock: Lockable }>(TAG);
+    if (shared !== undefined) {
+      this.#cells = shared.cells;
+      this.#lock = shared.lock;
       return;
     }
     if (lock === undefined || lock === null) lock = new RLock();
@@ -124,7 +125,7 @@ export class Condition {
       );
     }
     this.#lock = lock as unknown as Lockable;
-    this.#cells = new Int32Array(new SharedArrayBuffer(WORDS * 4));
+    this.#cells = newCells(WORDS, TYPE_TAG, TAG);
   }
 
   /**
@@ -655,13 +656,13 @@ export class Condition {
 }
 
 registerShareable(TAG, (data) => {
-  const { cells, lock } = data as {
-    cells: SharedArrayBuffer;
+  const { cells, lock } = (data ?? {}) as {
+    cells: unknown;
     lock: SharedState;
   };
-  adopting = {
-    cells: new Int32Array(cells),
+  const shared = {
+    cells: checkedCells(cells, WORDS, TYPE_TAG, TAG, "a Condition"),
     lock: reviveShared(lock) as Lockable,
   };
-  return new Condition();
+  return adopting(TAG, shared, () => new Condition());
 });

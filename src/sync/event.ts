@@ -18,6 +18,7 @@ import {
   waitLoopSync,
 } from "../_shm/wait_loop.ts";
 import { formatId, newObjectId } from "../_shm/object_id.ts";
+import { adopted, adopting, checkedCells, newCells } from "../_shm/adopt.ts";
 import { notify } from "../_shm/futex.ts";
 
 /** 1 while set. */
@@ -25,10 +26,10 @@ const FLAG = 0;
 /** Moves on with every `set()` of a clear event; waiters sleep on it. */
 const GENERATION = 1;
 const ID = 2;
-const WORDS = 3;
+/** The cell that holds the type tag (see `_shm/adopt.ts`). */
+const TYPE_TAG = 3;
+const WORDS = 4;
 const TAG = "threading.Event";
-
-let adopting: Int32Array | undefined;
 
 /**
  * A flag that threads wait for: Python's `threading.Event`. `set()` wakes
@@ -56,12 +57,12 @@ export class Event {
 
   /** Creates a clear event. */
   constructor() {
-    if (adopting !== undefined) {
-      this.#cells = adopting;
-      adopting = undefined;
+    const shared = adopted<Int32Array>(TAG);
+    if (shared !== undefined) {
+      this.#cells = shared;
       return;
     }
-    this.#cells = new Int32Array(new SharedArrayBuffer(WORDS * 4));
+    this.#cells = newCells(WORDS, TYPE_TAG, TAG);
     this.#cells[ID] = newObjectId();
   }
 
@@ -230,7 +231,12 @@ function wakeOrTimeout(
   };
 }
 
-registerShareable(TAG, (data) => {
-  adopting = new Int32Array(data as SharedArrayBuffer);
-  return new Event();
-});
+registerShareable(
+  TAG,
+  (data) =>
+    adopting(
+      TAG,
+      checkedCells(data, WORDS, TYPE_TAG, TAG, "an Event"),
+      () => new Event(),
+    ),
+);

@@ -18,6 +18,7 @@ import {
 } from "./acquire_options.ts";
 import { getIdent } from "../_shm/ident.ts";
 import { formatId, newObjectId } from "../_shm/object_id.ts";
+import { adopted, adopting, checkedCells, newCells } from "../_shm/adopt.ts";
 import {
   acquireRestore,
   acquireRestoreSync,
@@ -41,10 +42,10 @@ import {
 } from "./_mutex.ts";
 
 const ID = MUTEX_WORDS;
-const WORDS = MUTEX_WORDS + 1;
+/** The cell that holds the type tag (see `_shm/adopt.ts`). */
+const TYPE_TAG = MUTEX_WORDS + 1;
+const WORDS = MUTEX_WORDS + 2;
 const TAG = "threading.Lock";
-
-let adopting: Int32Array | undefined;
 
 /**
  * A mutual-exclusion lock that every thread sees: Python's `threading.Lock`.
@@ -92,12 +93,12 @@ export class Lock {
 
   /** Creates an unlocked lock. */
   constructor() {
-    if (adopting !== undefined) {
-      this.#cells = adopting;
-      adopting = undefined;
+    const shared = adopted<Int32Array>(TAG);
+    if (shared !== undefined) {
+      this.#cells = shared;
       return;
     }
-    this.#cells = new Int32Array(new SharedArrayBuffer(WORDS * 4));
+    this.#cells = newCells(WORDS, TYPE_TAG, TAG);
     this.#cells[ID] = newObjectId();
   }
 
@@ -387,7 +388,12 @@ export class Lock {
   }
 }
 
-registerShareable(TAG, (data) => {
-  adopting = new Int32Array(data as SharedArrayBuffer);
-  return new Lock();
-});
+registerShareable(
+  TAG,
+  (data) =>
+    adopting(
+      TAG,
+      checkedCells(data, WORDS, TYPE_TAG, TAG, "a Lock"),
+      () => new Lock(),
+    ),
+);

@@ -18,6 +18,7 @@ import {
   optionsSignal,
 } from "./acquire_options.ts";
 import { formatId, newObjectId } from "../_shm/object_id.ts";
+import { adopted, adopting, checkedCells, newCells } from "../_shm/adopt.ts";
 import {
   acquireRestore,
   acquireRestoreSync,
@@ -46,11 +47,11 @@ const OWNER = HOLDER;
 /** How many times the owner acquired it. */
 const COUNT = MUTEX_WORDS;
 const ID = MUTEX_WORDS + 1;
-const WORDS = MUTEX_WORDS + 2;
+/** The cell that holds the type tag (see `_shm/adopt.ts`). */
+const TYPE_TAG = MUTEX_WORDS + 2;
+const WORDS = MUTEX_WORDS + 3;
 const TAG = "threading.RLock";
 const MAX_COUNT = 0x7fffffff;
-
-let adopting: Int32Array | undefined;
 
 /**
  * A re-entrant lock that every thread sees: Python's `threading.RLock`. The
@@ -89,12 +90,12 @@ export class RLock {
 
   /** Creates an unlocked re-entrant lock. */
   constructor() {
-    if (adopting !== undefined) {
-      this.#cells = adopting;
-      adopting = undefined;
+    const shared = adopted<Int32Array>(TAG);
+    if (shared !== undefined) {
+      this.#cells = shared;
       return;
     }
-    this.#cells = new Int32Array(new SharedArrayBuffer(WORDS * 4));
+    this.#cells = newCells(WORDS, TYPE_TAG, TAG);
     this.#cells[ID] = newObjectId();
   }
 
@@ -441,7 +442,12 @@ export class RLock {
   }
 }
 
-registerShareable(TAG, (data) => {
-  adopting = new Int32Array(data as SharedArrayBuffer);
-  return new RLock();
-});
+registerShareable(
+  TAG,
+  (data) =>
+    adopting(
+      TAG,
+      checkedCells(data, WORDS, TYPE_TAG, TAG, "an RLock"),
+      () => new RLock(),
+    ),
+);

@@ -22,6 +22,7 @@ import {
 import { deadlineOf } from "../_shm/deadline.ts";
 import { sleepOn, waitLoopAsync, waitLoopSync } from "../_shm/wait_loop.ts";
 import { formatId, newObjectId } from "../_shm/object_id.ts";
+import { adopted, adopting, checkedCells, newCells } from "../_shm/adopt.ts";
 import { notify } from "../_shm/futex.ts";
 import {
   checkCallback,
@@ -41,13 +42,14 @@ const BOUND = 4;
 /** 1 for a `BoundedSemaphore`. */
 const KIND = 5;
 const ID = 6;
-const WORDS = 7;
+/** The cell that holds the type tag (see `_shm/adopt.ts`). */
+const TYPE_TAG = 7;
+const WORDS = 8;
 const TAG = "threading.Semaphore";
 /** The tag a `BoundedSemaphore` crosses threads with (revived by its own module). */
 export const BOUNDED_TAG = "threading.BoundedSemaphore";
 const MAX_VALUE = 0x7fffffff;
 
-let adopting: Int32Array | undefined;
 let nextBounded = false;
 
 /** Makes the next `Semaphore` constructed a bounded one (for `BoundedSemaphore`). */
@@ -55,9 +57,22 @@ export function markNextBounded(): void {
   nextBounded = true;
 }
 
-/** Makes the next `Semaphore` constructed a view over `cells` (for revivers). */
-export function adoptNext(cells: Int32Array): void {
-  adopting = cells;
+/**
+ * Builds a semaphore with `make` (a constructor call) over memory that
+ * arrived from another thread, once it is checked to be a semaphore's.
+ *
+ * @throws {TypeError} when it is not.
+ */
+export function reviveSemaphore<S>(
+  data: unknown,
+  what: string,
+  make: () => S,
+): S {
+  return adopting(
+    TAG,
+    checkedCells(data, WORDS, TYPE_TAG, TAG, what),
+    make,
+  );
 }
 
 /**
@@ -91,9 +106,9 @@ export class Semaphore {
   constructor(value = 1) {
     const bounded = nextBounded;
     nextBounded = false;
-    if (adopting !== undefined) {
-      this.#cells = adopting;
-      adopting = undefined;
+    const shared = adopted<Int32Array>(TAG);
+    if (shared !== undefined) {
+      this.#cells = shared;
       return;
     }
     const what = bounded ? "bounded semaphore" : "semaphore";
@@ -111,7 +126,7 @@ export class Semaphore {
         }`,
       );
     }
-    const cells = new Int32Array(new SharedArrayBuffer(WORDS * 4));
+    const cells = newCells(WORDS, TYPE_TAG, TAG);
     cells[VALUE] = value;
     cells[BOUND] = bounded ? value : MAX_VALUE;
     cells[KIND] = bounded ? 1 : 0;
@@ -416,7 +431,7 @@ function take(cells: Int32Array): boolean {
   return false;
 }
 
-registerShareable(TAG, (data) => {
-  adopting = new Int32Array(data as SharedArrayBuffer);
-  return new Semaphore();
-});
+registerShareable(
+  TAG,
+  (data) => reviveSemaphore(data, "a Semaphore", () => new Semaphore()),
+);
