@@ -1,19 +1,19 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  Barrier,
-  BoundedSemaphore,
-  Condition,
-  Event,
-  LifoQueue,
-  Lock,
-  PriorityQueue,
-  Queue,
-  RLock,
-  Semaphore,
-  SharedMap,
-  SimpleQueue,
-} from "../mod.ts";
+// The classes from their modules, as the registry's own module: on Node
+// "../mod.ts" is the built package, a copy with a registry of its own.
+import { Barrier } from "../src/sync/barrier.ts";
+import { BoundedSemaphore } from "../src/sync/bounded_semaphore.ts";
+import { Condition } from "../src/sync/condition.ts";
+import { Event } from "../src/sync/event.ts";
+import { Lock } from "../src/sync/lock.ts";
+import { RLock } from "../src/sync/rlock.ts";
+import { Semaphore } from "../src/sync/semaphore.ts";
+import { LifoQueue } from "../src/queue/lifo_queue.ts";
+import { PriorityQueue } from "../src/queue/priority_queue.ts";
+import { Queue } from "../src/queue/queue.ts";
+import { SimpleQueue } from "../src/queue/simple_queue.ts";
+import { SharedMap } from "../src/collections/shared_map.ts";
 import {
   reviveShared,
   type SharedState,
