@@ -11,6 +11,7 @@ import "../transfer/_library.ts";
 import { runtime } from "../runtime/detect.ts";
 import type { ParentHandle } from "../runtime/types.ts";
 import { waitAsync } from "../sync/futex.ts";
+import { deadlineOf, remaining } from "../sync/_deadline.ts";
 import { adoptGlobals, fateOf, setFate } from "../thread/_globals.ts";
 import { ENDED, FAILED, TERMINATED } from "../thread/_protocol.ts";
 import { loadModuleFunction } from "../thread/module_function.ts";
@@ -63,8 +64,6 @@ import {
   S_NUMBER,
   S_OFFSET,
   S_STATE,
-  SLOT_INTS,
-  SLOTS,
   type ToWorker,
   W_READ,
   W_STATE,
@@ -73,6 +72,12 @@ import {
   W_WRITTEN,
 } from "./_protocol.ts";
 import { resolveBuiltin } from "./_builtin_path.ts";
+import {
+  isInt32,
+  RECORD_HEADER_BYTES,
+  recordBytes,
+  slotBase,
+} from "./_ring_layout.ts";
 import { fromText, readText, toText, writeText } from "./_text_codec.ts";
 import { abortTask, enterTask, leaveTask } from "./task_signal.ts";
 
@@ -233,7 +238,7 @@ async function idle(idleTimeout: number): Promise<boolean> {
   for (let i = 0; i < SPIN; i++) {
     if (Atomics.load(ctl, C_TAIL) !== Atomics.load(ctl, C_HEAD)) return false;
   }
-  const deadline = performance.now() + idleTimeout;
+  const deadline = deadlineOf(idleTimeout);
   for (;;) {
     // Ask for a wake-up call with the next task (see C_WAKE).
     Atomics.store(ctl, C_WAKE, 0);
@@ -248,7 +253,7 @@ async function idle(idleTimeout: number): Promise<boolean> {
           ctl,
           C_TAIL,
           tail,
-          Math.min(SLEEP_SLICE, Math.max(0, deadline - performance.now())),
+          Math.min(SLEEP_SLICE, Math.max(0, remaining(deadline))),
         );
       }
     } finally {
@@ -277,7 +282,7 @@ function claim(): number {
     if (Atomics.compareExchange(ctl, C_HEAD, head, (head + 1) | 0) !== head) {
       continue;
     }
-    const base = (head & (SLOTS - 1)) * SLOT_INTS;
+    const base = slotBase(head);
     if (
       Atomics.compareExchange(
         slots,
@@ -487,7 +492,7 @@ async function fetchPayload(id: number): Promise<Encoded> {
 
 /** Reserves room for a record of up to `bytes` payload bytes; returns its position. */
 function reserve(bytes: number): number {
-  const need = RECORD_INTS * 4 + ((bytes + 7) & ~7);
+  const need = recordBytes(bytes);
   for (;;) {
     const read = Atomics.load(wctl, W_READ);
     const pos = written & (RESULT_BYTES - 1);
@@ -519,7 +524,7 @@ function publish(
   ring32[at + 1] = status;
   ring32[at + 2] = Math.min(Math.round(runTime * 1000), 0x7fffffff);
   ring32[at + 3] = length;
-  written = (written + RECORD_INTS * 4 + ((length + 7) & ~7)) | 0;
+  written = (written + recordBytes(length)) | 0;
   Atomics.store(wctl, W_WRITTEN, written);
   bumpResults();
 }
@@ -531,7 +536,7 @@ function writeText_(
   runTime: number,
 ): void {
   const pos = reserve(text.length * 3);
-  const length = writeText(ring8, pos + RECORD_INTS * 4, text);
+  const length = writeText(ring8, pos + RECORD_HEADER_BYTES, text);
   publish(pos, id, status, runTime, length);
 }
 
@@ -542,7 +547,7 @@ function fitsRing(text: string): boolean {
 function writeValue(id: number, value: unknown, runTime: number): void {
   if (typeof value === "number") {
     const pos = reserve(8);
-    if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
+    if (isInt32(value)) {
       ring32[(pos >> 2) + RECORD_INTS] = value;
       publish(pos, id, R_INT, runTime, 8);
     } else {
