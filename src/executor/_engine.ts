@@ -64,7 +64,7 @@ import { ResultRing } from "./_result_ring.ts";
 import { isInt32 } from "./_ring_layout.ts";
 import { Stats } from "./_stats.ts";
 import { type RingTask, TaskRing } from "./_task_ring.ts";
-import { fromText, toText } from "./_text_codec.ts";
+import { encodeForRing } from "./_ring_codec.ts";
 import {
   bindFuture,
   Future,
@@ -78,7 +78,9 @@ const workerUrl = new URL(
   `./pool_worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
   import.meta.url,
 );
-const MAX_TEXT = ARENA_BYTES / 8;
+/** Larger arguments travel by message, so that one task cannot fill the arena. */
+const MAX_PAYLOAD = ARENA_BYTES / 8;
+const NO_BYTES: Uint8Array = new Uint8Array(0);
 
 /** How the engine is configured (validated by the public class). */
 export interface EngineOptions {
@@ -112,8 +114,9 @@ class Task extends Future<unknown> implements FutureHooks, RingTask {
   readonly id: number;
   readonly fnId: number;
   readonly flags: number;
-  text: string;
   readonly number: number;
+  /** A copy of the encoded arguments while the task waits in the overflow list. */
+  payload: Uint8Array = NO_BYTES;
   readonly oob: Encoded | undefined;
   readonly submitted: number;
   seq = -1;
@@ -126,7 +129,6 @@ class Task extends Future<unknown> implements FutureHooks, RingTask {
     id: number,
     fnId: number,
     flags: number,
-    text: string,
     number: number,
     oob: Encoded | undefined,
   ) {
@@ -135,7 +137,6 @@ class Task extends Future<unknown> implements FutureHooks, RingTask {
     this.id = id;
     this.fnId = fnId;
     this.flags = flags;
-    this.text = text;
     this.number = number;
     this.oob = oob;
     this.submitted = performance.now();
@@ -239,28 +240,34 @@ export class Engine {
 
   /** Encodes and queues a task; throws before changing anything when it cannot. */
   enqueue(fnId: number, args: unknown[], flags: number): Future<unknown> {
-    let text: string | undefined = "";
     let number = 0;
     let oob: Encoded | undefined;
+    let bytes = NO_BYTES;
+    let length = 0;
     if (args.length === 1 && typeof args[0] === "number" && flags === 0) {
       number = args[0];
       flags = isInt32(number) ? F_INT : F_NUMBER;
     } else {
-      text = toText(args);
-      if (text === undefined || text.length > MAX_TEXT) {
+      const encoding = encodeForRing(args, MAX_PAYLOAD);
+      if (encoding === undefined) {
         oob = encodeChecked(args, "args");
-        text = "";
         flags |= F_OOB;
+      } else {
+        bytes = encoding.bytes;
+        length = encoding.length;
       }
     }
-    const task = new Task(this, this.#nextId++, fnId, flags, text, number, oob);
+    const task = new Task(this, this.#nextId++, fnId, flags, number, oob);
     if (this.#nextId > 0x7ffffff0) this.#nextId = 1;
     bindFuture(task.future, task);
     this.#tasks.set(task.id, task);
     this.#outstanding++;
-    if (this.#overflowHead === this.#overflow.length) {
-      if (!this.#ring.publish(task)) this.#overflow.push(task);
-    } else {
+    if (
+      this.#overflowHead !== this.#overflow.length ||
+      !this.#ring.publish(task, bytes, length)
+    ) {
+      // The encoding lives in a reused buffer: keep a copy.
+      if (length !== 0) task.payload = bytes.slice(0, length);
       this.#overflow.push(task);
     }
     this.#pruneWorkers();
@@ -316,7 +323,11 @@ export class Engine {
     const overflow = this.#overflow;
     while (this.#overflowHead < overflow.length) {
       const task = overflow[this.#overflowHead];
-      if (!task.dropped && !this.#ring.publish(task)) break;
+      if (
+        !task.dropped &&
+        !this.#ring.publish(task, task.payload, task.payload.length)
+      ) break;
+      task.payload = NO_BYTES;
       overflow[this.#overflowHead++] = undefined as unknown as Task;
     }
     if (this.#overflowHead === overflow.length) {
@@ -413,28 +424,30 @@ export class Engine {
     id: number,
     status: number,
     runTime: number,
-    payload: number | string,
+    ring: ResultRing,
     now: number,
   ): void => {
     if (status === R_INT || status === R_NUMBER) {
       const task = this.#tasks.get(id);
-      if (task !== undefined) this.#complete(task, true, payload, runTime, now);
+      if (task !== undefined) {
+        this.#complete(task, true, ring.payload(), runTime, now);
+      }
     } else {
-      this.#settle(id, status, payload as string, runTime, now);
+      this.#settle(id, status, ring, runTime, now);
     }
   };
 
   #settle(
     id: number,
     status: number,
-    text: string,
+    ring: ResultRing,
     runTime: number,
     now: number,
   ): void {
     const task = this.#tasks.get(id);
     if (task === undefined) {
       if (status === R_INIT_FAILED) {
-        this.#breakPool(deserializeError(fromText(text) as SerializedError));
+        this.#breakPool(deserializeError(ring.payload() as SerializedError));
       }
       return;
     }
@@ -459,16 +472,16 @@ export class Engine {
     try {
       switch (status) {
         case R_OK:
-          value = fromText(text);
+          value = ring.payload();
           break;
         case R_UNDEFINED:
           break;
         case R_ERROR:
           ok = false;
-          value = deserializeError(fromText(text) as SerializedError);
+          value = deserializeError(ring.payload() as SerializedError);
           break;
         case R_CHUNK_ERROR: {
-          const [values, error] = fromText(text) as [
+          const [values, error] = ring.payload() as [
             unknown[],
             SerializedError,
           ];

@@ -18,17 +18,17 @@ import {
   W_WRITTEN,
 } from "./_protocol.ts";
 import { RECORD_HEADER_BYTES, recordBytes } from "./_ring_layout.ts";
-import { readText } from "./_text_codec.ts";
+import { decodeFromRing } from "./_ring_codec.ts";
 
 /**
- * Receives one record: `payload` is the number for `R_INT` and `R_NUMBER`,
- * the payload's text otherwise (empty when it has none).
+ * Receives one record; `ring.payload()` reads its payload, during the call
+ * only.
  */
 export type ResultVisitor = (
   id: number,
   status: number,
   runTime: number,
-  payload: number | string,
+  ring: ResultRing,
   now: number,
 ) => void;
 
@@ -39,6 +39,9 @@ export class ResultRing {
   readonly #ring8: Uint8Array;
   readonly #ring64: Float64Array;
   #read = 0;
+  #status = 0;
+  #pos = 0;
+  #length = 0;
 
   /**
    * A new ring, read through the worker's control block (`W_WRITTEN`,
@@ -57,6 +60,25 @@ export class ResultRing {
     return this.#ring32.buffer as SharedArrayBuffer;
   }
 
+  /**
+   * The payload of the record being visited: the number of an `R_INT` or
+   * `R_NUMBER` record, else the decoded value (`undefined` when it has none).
+   *
+   * @throws {RangeError} when the bytes are not a valid encoding.
+   */
+  payload(): unknown {
+    const pos = this.#pos;
+    switch (this.#status) {
+      case R_INT:
+        return this.#ring32[(pos >> 2) + RECORD_INTS];
+      case R_NUMBER:
+        return this.#ring64[(pos >> 3) + RECORD_INTS / 2];
+    }
+    return this.#length === 0
+      ? undefined
+      : decodeFromRing(this.#ring8, pos + RECORD_HEADER_BYTES, this.#length);
+  }
+
   /** Hands every record written since the last call to `visit`, in order. */
   drain(visit: ResultVisitor, now: number): void {
     const control = this.#control;
@@ -73,19 +95,10 @@ export class ResultRing {
         continue;
       }
       const length = ring32[at + 3];
-      visit(
-        ring32[at],
-        status,
-        ring32[at + 2] / 1000,
-        status === R_INT
-          ? ring32[at + RECORD_INTS]
-          : status === R_NUMBER
-          ? this.#ring64[(pos >> 3) + RECORD_INTS / 2]
-          : length > 0
-          ? readText(this.#ring8, pos + RECORD_HEADER_BYTES, length)
-          : "",
-        now,
-      );
+      this.#status = status;
+      this.#pos = pos;
+      this.#length = length;
+      visit(ring32[at], status, ring32[at + 2] / 1000, this, now);
       read = (read + recordBytes(length)) | 0;
     }
     this.#read = read;

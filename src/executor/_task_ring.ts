@@ -32,7 +32,6 @@ import {
   SLOTS,
 } from "./_protocol.ts";
 import { slotBase } from "./_ring_layout.ts";
-import { writeText } from "./_text_codec.ts";
 
 /** What the ring reads of a task to publish it. */
 export interface RingTask {
@@ -44,8 +43,6 @@ export interface RingTask {
   readonly flags: number;
   /** The lone number argument, with `F_INT` or `F_NUMBER`. */
   readonly number: number;
-  /** The encoded arguments, unless a flag says otherwise; emptied once published. */
-  text: string;
   /** The sequence number of its slot once published, else -1. */
   seq: number;
 }
@@ -86,25 +83,32 @@ export class TaskRing {
     return (this.#tail - Atomics.load(this.#control, C_HEAD)) | 0;
   }
 
-  /** Publishes a task; `false` when the ring or the arena has no room. */
-  publish(task: RingTask): boolean {
+  /**
+   * Publishes a task with its encoded arguments (`length` bytes of `bytes`;
+   * none with `F_OOB`, `F_NUMBER` or `F_INT`); `false` when the ring or the
+   * arena has no room.
+   */
+  publish(task: RingTask, bytes: Uint8Array, length: number): boolean {
     const tail = this.#tail;
     if (((tail - this.#reclaimed) | 0) >= SLOTS) {
       this.reclaim();
       if (((tail - this.#reclaimed) | 0) >= SLOTS) return false;
     }
     let offset = this.#arenaHead;
-    let length = 0;
-    if ((task.flags & (F_OOB | F_NUMBER | F_INT)) === 0) {
-      offset = this.#alloc(task.text.length * 3);
+    if ((task.flags & (F_OOB | F_NUMBER | F_INT)) !== 0) {
+      length = 0;
+    } else {
+      offset = this.#alloc(length);
       if (offset < 0) {
         this.reclaim();
-        offset = this.#alloc(task.text.length * 3);
+        offset = this.#alloc(length);
         if (offset < 0) return false;
       }
-      length = writeText(this.#arena, offset, task.text);
+      this.#arena.set(
+        length === bytes.length ? bytes : bytes.subarray(0, length),
+        offset,
+      );
       this.#arenaHead = offset + length;
-      task.text = "";
     }
     const base = slotBase(tail);
     const slots = this.#slots;

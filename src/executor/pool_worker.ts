@@ -78,7 +78,7 @@ import {
   recordBytes,
   slotBase,
 } from "./_ring_layout.ts";
-import { fromText, readText, toText, writeText } from "./_text_codec.ts";
+import { decodeFromRing, encodeForRing } from "./_ring_codec.ts";
 import { abortTask, enterTask, leaveTask } from "./task_signal.ts";
 
 type Fn = (...args: unknown[]) => unknown;
@@ -193,15 +193,14 @@ async function start(init: PoolInit): Promise<void> {
       const serialized = serializeError(
         explainMissingVariable(error, `The initializer of ${init.name}`),
       );
-      let text: string;
-      try {
-        text = JSON.stringify(serialized);
-      } catch {
-        text = JSON.stringify(
+      if (!writeEncoded(0, R_INIT_FAILED, serialized, 0)) {
+        writeEncoded(
+          0,
+          R_INIT_FAILED,
           serializeError(new Error(String(serialized.message ?? error))),
+          0,
         );
       }
-      writeText_(0, R_INIT_FAILED, text, 0);
       Atomics.store(wctl, W_STATE, INIT_FAILED);
       bumpResults();
       return;
@@ -302,46 +301,45 @@ function runSlot(base: number): Promise<void> | undefined {
   const fnId = slots[base + S_FN];
   const flags = slots[base + S_FLAGS];
   Atomics.store(wctl, W_TASK, id);
+  let args: unknown[] | undefined;
   if ((flags & F_INT) !== 0) {
-    const n = slots[base + S_NUMBER];
-    Atomics.store(slots, base + S_STATE, FREE);
-    const fn = functions.get(fnId);
-    if (fn === undefined) return runSlow(id, fnId, flags, numberText(n));
-    return run(id, fn, [n], flags);
+    args = [slots[base + S_NUMBER]];
+  } else if ((flags & F_NUMBER) !== 0) {
+    args = [slots64[(base + S_NUMBER) >> 1]];
+  } else if ((flags & F_OOB) === 0) {
+    try {
+      args = decodeFromRing(
+        arena,
+        slots[base + S_OFFSET],
+        slots[base + S_LENGTH],
+      ) as unknown[];
+    } catch (error) {
+      Atomics.store(slots, base + S_STATE, FREE);
+      writeError(id, error, 0);
+      finishTask();
+      return undefined;
+    }
   }
-  if ((flags & F_NUMBER) !== 0) {
-    const n = slots64[(base + S_NUMBER) >> 1];
-    Atomics.store(slots, base + S_STATE, FREE);
-    const fn = functions.get(fnId);
-    if (fn === undefined) return runSlow(id, fnId, flags, numberText(n));
-    return run(id, fn, [n], flags);
-  }
-  const text = (flags & F_OOB) === 0
-    ? readText(arena, slots[base + S_OFFSET], slots[base + S_LENGTH])
-    : "";
+  // Read: the pool may reuse the slot and its arena bytes.
   Atomics.store(slots, base + S_STATE, FREE);
   const fn = functions.get(fnId);
-  if (fn === undefined || (flags & F_OOB) !== 0) {
-    return runSlow(id, fnId, flags, text);
+  if (fn === undefined || args === undefined) {
+    return runSlow(id, fnId, flags, args);
   }
-  return run(id, fn, fromText(text) as unknown[], flags);
+  return run(id, fn, args, flags);
 }
 
+/** Runs a task whose function or (by message) arguments must come first. */
 async function runSlow(
   id: number,
   fnId: number,
   flags: number,
-  text: string,
+  args: unknown[] | undefined,
 ): Promise<void> {
   let fn: Fn;
-  let args: unknown[];
   try {
     fn = await functionFor(fnId);
-    args = (flags & F_OOB) !== 0
-      ? decode(await fetchPayload(id)) as unknown[]
-      : (flags & (F_NUMBER | F_INT)) !== 0
-      ? [Number(text)]
-      : fromText(text) as unknown[];
+    args ??= decode(await fetchPayload(id)) as unknown[];
   } catch (error) {
     writeError(id, error, 0);
     finishTask();
@@ -349,11 +347,6 @@ async function runSlow(
   }
   const pending = run(id, fn, args, flags);
   if (pending !== undefined) await pending;
-}
-
-/** A number as text that `Number()` reads back exactly (String(-0) is "0"). */
-function numberText(n: number): string {
-  return Object.is(n, -0) ? "-0" : String(n);
 }
 
 function run(
@@ -529,19 +522,26 @@ function publish(
   bumpResults();
 }
 
-function writeText_(
+/** The most payload bytes of a record: larger outcomes travel by message. */
+const MAX_PAYLOAD = RESULT_BYTES / 4 - 64;
+
+/**
+ * Writes a record whose payload is `value`'s encoding; `false` (nothing
+ * written) when it must travel by message instead.
+ */
+function writeEncoded(
   id: number,
   status: number,
-  text: string,
+  value: unknown,
   runTime: number,
-): void {
-  const pos = reserve(text.length * 3);
-  const length = writeText(ring8, pos + RECORD_HEADER_BYTES, text);
+): boolean {
+  const encoding = encodeForRing(value, MAX_PAYLOAD);
+  if (encoding === undefined) return false;
+  const { bytes, length } = encoding;
+  const pos = reserve(length);
+  ring8.set(bytes.subarray(0, length), pos + RECORD_HEADER_BYTES);
   publish(pos, id, status, runTime, length);
-}
-
-function fitsRing(text: string): boolean {
-  return text.length * 3 + 64 <= RESULT_BYTES / 4;
+  return true;
 }
 
 function writeValue(id: number, value: unknown, runTime: number): void {
@@ -560,11 +560,7 @@ function writeValue(id: number, value: unknown, runTime: number): void {
     publish(reserve(0), id, R_UNDEFINED, runTime, 0);
     return;
   }
-  const text = toText(value);
-  if (text !== undefined && fitsRing(text)) {
-    writeText_(id, R_OK, text, runTime);
-    return;
-  }
+  if (writeEncoded(id, R_OK, value, runTime)) return;
   try {
     post({ t: "result", id, ok: true, value: encode(value, "the result") });
   } catch (error) {
@@ -596,16 +592,7 @@ function writeError(id: number, error: unknown, runTime: number): void {
   const serialized = serializeError(
     explainMissingVariable(error, "The task"),
   );
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(serialized);
-  } catch {
-    text = undefined;
-  }
-  if (text !== undefined && fitsRing(text)) {
-    writeText_(id, R_ERROR, text, runTime);
-    return;
-  }
+  if (writeEncoded(id, R_ERROR, serialized, runTime)) return;
   post({ t: "result", id, ok: false, error: serialized });
   publish(reserve(0), id, R_OOB, runTime, 0);
 }
@@ -618,19 +605,9 @@ function writeChunkError(
   const serialized = serializeError(
     explainMissingVariable(failure.error, "The task"),
   );
-  const text = toText(failure.values);
-  let whole: string | undefined;
-  try {
-    whole = text === undefined
-      ? undefined
-      : `[${text},${JSON.stringify(serialized)}]`;
-  } catch {
-    whole = undefined;
-  }
-  if (whole !== undefined && fitsRing(whole)) {
-    writeText_(id, R_CHUNK_ERROR, whole, runTime);
-    return;
-  }
+  if (
+    writeEncoded(id, R_CHUNK_ERROR, [failure.values, serialized], runTime)
+  ) return;
   // Rare: report the error alone, by message.
   post({ t: "result", id, ok: false, error: serialized });
   publish(reserve(0), id, R_OOB, runTime, 0);
