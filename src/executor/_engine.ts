@@ -39,7 +39,6 @@ import {
   F_NUMBER,
   F_OOB,
   type FromWorker,
-  type FunctionSpec,
   INIT_FAILED,
   type PoolInit,
   R_CHUNK_ERROR,
@@ -58,6 +57,7 @@ import {
   W_TASK,
   WORKER_INTS,
 } from "./_protocol.ts";
+import type { FunctionSpec } from "../thread/target_spec.ts";
 import { ChunkFailed } from "./_chunk_failed.ts";
 import { FunctionRegistry } from "./_function_registry.ts";
 import { ResultRing } from "./_result_ring.ts";

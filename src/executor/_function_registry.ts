@@ -6,10 +6,12 @@
  * @module
  */
 import { ModuleFunction } from "../thread/module_function.ts";
-import { functionToSource } from "../transfer/function_source.ts";
 import { describe } from "../wait_options.ts";
-import type { FunctionSpec } from "./_protocol.ts";
-import { builtinPath } from "./_builtin_path.ts";
+import {
+  type FunctionSpec,
+  specKey,
+  taskSpecOf,
+} from "../thread/target_spec.ts";
 
 /** The ids and specs of the functions a pool has run. */
 export class FunctionRegistry {
@@ -32,26 +34,18 @@ export class FunctionRegistry {
       const known = this.#ids.get(fn);
       if (known !== undefined) return known;
     }
-    let spec: FunctionSpec;
-    if (fn instanceof ModuleFunction) {
-      spec = { kind: "module", url: fn.url, exportName: fn.exportName };
-    } else if (typeof fn === "function") {
-      const path = builtinPath(fn);
-      spec = path !== undefined
-        ? { kind: "builtin", path }
-        : { kind: "function", source: functionToSource(fn, "the task") };
-    } else {
+    if (typeof fn !== "function" && !(fn instanceof ModuleFunction)) {
       throw new TypeError(
         `Cannot ${action} as 'fn' must be a function or a moduleFunction(): received ${
           describe(fn)
         }`,
       );
     }
-    const key = spec.kind === "function"
-      ? `f:${spec.source}`
-      : spec.kind === "builtin"
-      ? `b:${spec.path}`
-      : `m:${spec.url}#${spec.exportName}`;
+    const spec = taskSpecOf(
+      fn as Parameters<typeof taskSpecOf>[0],
+      "the task",
+    );
+    const key = specKey(spec);
     let id = this.#byKey.get(key);
     if (id === undefined) {
       id = this.#specs.length + 1;

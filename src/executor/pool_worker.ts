@@ -14,16 +14,13 @@ import { waitAsync } from "../sync/futex.ts";
 import { deadlineOf, remaining } from "../sync/_deadline.ts";
 import { adoptGlobals, fateOf, setFate } from "../thread/_globals.ts";
 import { ENDED, FAILED, TERMINATED } from "../thread/_protocol.ts";
-import { loadModuleFunction } from "../thread/module_function.ts";
+import { type FunctionSpec, resolveSpec } from "../thread/target_spec.ts";
 import { getIdent, mainThread, setCurrentThread } from "../thread/registry.ts";
 import { threadForWorker } from "../thread/thread.ts";
 import { cloneError, decode, encode, type Encoded } from "../transfer/codec.ts";
 import { adoptDirectory } from "../transfer/_directory.ts";
 import { deserializeError, serializeError } from "../transfer/error_codec.ts";
-import {
-  compileFunction,
-  explainMissingVariable,
-} from "../transfer/function_source.ts";
+import { explainMissingVariable } from "../transfer/function_source.ts";
 import {
   ACTIVE,
   C_HEAD,
@@ -41,7 +38,6 @@ import {
   F_OOB,
   FREE,
   type FromWorker,
-  type FunctionSpec,
   INIT_FAILED,
   type PoolInit,
   R_CHUNK_ERROR,
@@ -71,7 +67,6 @@ import {
   W_WRITER_WAITING,
   W_WRITTEN,
 } from "./_protocol.ts";
-import { resolveBuiltin } from "./_builtin_path.ts";
 import {
   isInt32,
   RECORD_HEADER_BYTES,
@@ -185,7 +180,7 @@ async function start(init: PoolInit): Promise<void> {
   });
   if (init.initializer !== null) {
     try {
-      const fn = await resolve(init.initializer);
+      const fn = await resolveSpec(init.initializer);
       await fn(...(decode(init.initargs) as unknown[]));
     } catch (error) {
       // Reported through the result ring, which the pool reads even after
@@ -456,17 +451,9 @@ async function functionFor(fnId: number): Promise<Fn> {
     defined.delete(fnId);
     spec = specs.get(fnId);
   }
-  fn = await resolve(spec);
+  fn = await resolveSpec(spec);
   functions.set(fnId, fn);
   return fn;
-}
-
-async function resolve(spec: FunctionSpec): Promise<Fn> {
-  return spec.kind === "function"
-    ? compileFunction(spec.source)
-    : spec.kind === "builtin"
-    ? resolveBuiltin(spec.path)
-    : await loadModuleFunction(spec.url, spec.exportName);
 }
 
 async function fetchPayload(id: number): Promise<Encoded> {

@@ -3,7 +3,7 @@ import { deadlineOf } from "../sync/_deadline.ts";
 import { watch } from "../_watch.ts";
 import { ModuleFunction } from "../thread/module_function.ts";
 import { encodeChecked } from "../transfer/codec.ts";
-import { checkArity, functionToSource } from "../transfer/function_source.ts";
+import { checkArity } from "../transfer/function_source.ts";
 import type { Sendable } from "../transfer/sendable.ts";
 import {
   describe,
@@ -11,7 +11,8 @@ import {
   validateTimeout,
   type WaitOptions,
 } from "../wait_options.ts";
-import { F_CHUNK, type FunctionSpec } from "./_protocol.ts";
+import { F_CHUNK } from "./_protocol.ts";
+import { type FunctionSpec, specOf } from "../thread/target_spec.ts";
 import { Engine } from "./_engine.ts";
 import { MapIterator } from "./_map_iterator.ts";
 import { Future } from "./future.ts";
@@ -361,17 +362,8 @@ export class ThreadPoolExecutor {
     let initializer: FunctionSpec | null = null;
     if (options.initializer !== undefined && options.initializer !== null) {
       const init = options.initializer;
-      if (init instanceof ModuleFunction) {
-        initializer = {
-          kind: "module",
-          url: init.url,
-          exportName: init.exportName,
-        };
-      } else if (typeof init === "function") {
-        initializer = {
-          kind: "function",
-          source: functionToSource(init, "the initializer"),
-        };
+      if (init instanceof ModuleFunction || typeof init === "function") {
+        initializer = specOf(init, "the initializer");
       } else {
         throw new TypeError(
           `Cannot ${action} as 'initializer' must be a function or a moduleFunction(): received ${

@@ -13,7 +13,7 @@ import {
   type SerializedError,
 } from "../transfer/error_codec.ts";
 import type { TargetArgs } from "../transfer/sendable.ts";
-import { checkArity, functionToSource } from "../transfer/function_source.ts";
+import { checkArity } from "../transfer/function_source.ts";
 import { callerOrigin, type Origin } from "../transfer/_origin.ts";
 import { launchDirectory, linkForNewThread } from "../transfer/_directory.ts";
 import { waitAsync } from "../sync/futex.ts";
@@ -52,6 +52,7 @@ import {
 import { classLevels, ownFields } from "./_class_source.ts";
 import { prepareSpareWorker, spawnThreadWorker } from "./_spare_worker.ts";
 import { ModuleFunction } from "./module_function.ts";
+import { specOf } from "./target_spec.ts";
 import {
   currentThread,
   getIdent,
@@ -352,17 +353,10 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
         );
       }
       if (init === undefined) {
-        this.#targetSpec = {
-          kind: "function",
-          source: functionToSource(target, "the target"),
-        };
+        this.#targetSpec = specOf(target, "the target");
       }
     } else if (target instanceof ModuleFunction) {
-      this.#targetSpec = {
-        kind: "module",
-        url: target.url,
-        exportName: target.exportName,
-      };
+      this.#targetSpec = specOf(target, "the target");
     }
     if (!Array.isArray(args)) {
       throw new TypeError(
