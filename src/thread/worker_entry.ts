@@ -6,12 +6,13 @@
  * Starting a worker costs mostly the code it loads and compiles: in Bun, where
  * a bare worker starts in a few milliseconds, each module adds about half a
  * millisecond and each async function a quarter on its first call. So this
- * module is small, imports only the protocol and the worker side of the
- * runtime adapter (and no types from elsewhere: Bun resolves type-only
+ * module is small, imports only the protocol, the worker side of the runtime
+ * adapter, the test for "does this value need the codec" and the core of the
+ * error serializer (and no types from elsewhere: Bun resolves type-only
  * imports too), and runs a plain function target at once. Workers start on
- * `_worker_entry.generated.ts`, this module with those two inlined (written
+ * `_worker_entry.generated.ts`, this module with those four inlined (written
  * by `scripts/bundle_worker_entry.mjs`: run it after editing any of the
- * three), so that they load one module, not three. The rest loads
+ * five), so that they load one module, not five. The rest loads
  * when the thread needs it: `_worker_run.ts` for shared objects among the
  * args, a `moduleFunction` target or a `Thread` subclass; the codecs for a
  * return value or an error that need them; the library when the target
@@ -46,6 +47,8 @@ import {
   STATE,
   WORKER_GONE,
 } from "./_protocol.ts";
+import { needsCodec } from "../transfer/needs_codec.ts";
+import { briefError } from "../transfer/serialized_error.ts";
 
 type Target = (...args: unknown[]) => unknown;
 
@@ -293,65 +296,4 @@ async function lateError(name: string, error: unknown): Promise<void> {
       formatThrown(error)
     }\n`,
   );
-}
-
-/**
- * An uncaught error in the shape `serializeError` gives, without loading it:
- * name, message and stack (Python's view of an error), or the thrown value.
- */
-function briefError(error: unknown): object {
-  if (error instanceof Error) {
-    const { name, message, stack } = error;
-    return { error: true, name, message, stack };
-  }
-  try {
-    return { error: false, value: structuredClone(error) };
-  } catch {
-    return { error: false, value: String(error) };
-  }
-}
-
-// The symbol shareable classes implement (transfer/shareable.ts), by its
-// global registry key: importing that module here would slow every start.
-const toShared = Symbol.for("@threading/threading.toShared");
-
-/**
- * Whether a return value needs the codec: it holds a function or a symbol
- * (which the codec explains), a shared object (which it turns into a
- * handle), or nests deeper than the codec's bound (`MAX_DEPTH` of
- * `value_codec.ts`, 1000, which the codec refuses). Plain data goes to
- * `postMessage` as it is (which refuses a proxy: the failure path names it).
- */
-function needsCodec(value: unknown, seen: Set<object>, depth = 0): boolean {
-  if (typeof value === "function" || typeof value === "symbol") return true;
-  if (typeof value !== "object" || value === null) return false;
-  if (toShared in value || depth >= 1000) return true;
-  if (seen.has(value)) return false;
-  seen.add(value);
-  if (value instanceof Map) {
-    for (const [k, v] of value) {
-      if (needsCodec(k, seen, depth + 1) || needsCodec(v, seen, depth + 1)) {
-        return true;
-      }
-    }
-    return false;
-  }
-  if (value instanceof Set) {
-    for (const v of value) if (needsCodec(v, seen, depth + 1)) return true;
-    return false;
-  }
-  if (
-    !Array.isArray(value) &&
-    Object.prototype.toString.call(value) !== "[object Object]"
-  ) return false;
-  // Own keys, not indices up to the length: a sparse array costs its
-  // elements. One with many holes needs the codec (Bun's postMessage would
-  // visit every index).
-  const keys = Object.keys(value);
-  if (Array.isArray(value) && value.length - keys.length > 1024) return true;
-  for (const key of keys) {
-    const item = (value as Record<string, unknown>)[key];
-    if (needsCodec(item, seen, depth + 1)) return true;
-  }
-  return false;
 }
