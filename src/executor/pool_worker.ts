@@ -9,7 +9,7 @@
 import "../../mod.ts";
 import "../transfer/_library.ts";
 import { runtime } from "../runtime/detect.ts";
-import type { ParentHandle } from "../runtime/types.ts";
+import { bootWorker, type ParentHandle } from "../runtime/worker_scope.ts";
 import { waitAsync } from "../sync/futex.ts";
 import { deadlineOf, remaining } from "../sync/_deadline.ts";
 import { adoptGlobals, fateOf, setFate } from "../thread/_globals.ts";
@@ -81,7 +81,8 @@ type Fn = (...args: unknown[]) => unknown;
 const SPIN = 2000;
 /** Longest single sleep: a safety net should a wake-up ever be missed. */
 const SLEEP_SLICE = 1000;
-const parent: ParentHandle | null = runtime.parent();
+/** The pool, once its first message arrived. */
+let parent: ParentHandle | undefined;
 
 let ctl: Int32Array;
 let slots: Int32Array;
@@ -101,27 +102,26 @@ const defined = new Map<number, () => void>();
 const payloads = new Map<number, Encoded>();
 const payloadArrived = new Map<number, () => void>();
 
-if (parent !== null) {
-  parent.onMessage((data) => {
-    const message = data as ToWorker;
-    switch (message?.t) {
-      case "init":
-        void start(message);
-        break;
-      case "define":
-        specs.set(message.id, message.spec);
-        defined.get(message.id)?.();
-        break;
-      case "payload":
-        payloads.set(message.id, message.args);
-        payloadArrived.get(message.id)?.();
-        break;
-      case "abort":
-        abortTask(message.id, deserializeError(message.reason));
-        break;
-    }
-  });
-}
+bootWorker((data, from) => {
+  const message = data as ToWorker;
+  switch (message?.t) {
+    case "init":
+      parent = from;
+      void start(message);
+      break;
+    case "define":
+      specs.set(message.id, message.spec);
+      defined.get(message.id)?.();
+      break;
+    case "payload":
+      payloads.set(message.id, message.args);
+      payloadArrived.get(message.id)?.();
+      break;
+    case "abort":
+      abortTask(message.id, deserializeError(message.reason));
+      break;
+  }
+});
 
 function post(message: FromWorker): void {
   parent!.postMessage(message);

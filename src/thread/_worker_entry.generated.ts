@@ -185,6 +185,24 @@ function findParent():
   return nodeParent(getBuiltin("node:worker_threads") as ParentPortSource);
 }
 
+/**
+ * Boots a worker's entry module: finds the parent at once, while the module
+ * still evaluates (see {@linkcode findParent}), and hands every message it
+ * sends to `receive`, with the parent to answer it. Every entry (a thread's,
+ * a pool worker's, the directory's) starts this way. Does nothing on the main
+ * thread.
+ */
+function bootWorker(
+  receive: (message: unknown, parent: ParentHandle) => void,
+): void {
+  const listen = (parent: ParentHandle | null): void => {
+    parent?.onMessage((message) => receive(message, parent));
+  };
+  const found = findParent();
+  if (found instanceof Promise) void found.then(listen);
+  else listen(found);
+}
+
 /** Ends the current worker thread at once (inside a worker only). */
 function exitThread(): void {
   if (scope.Deno !== undefined) scope.Deno.exit(0);
@@ -529,10 +547,7 @@ function cloneOrDescribe(value: unknown): unknown {
 
 type Target = (...args: unknown[]) => unknown;
 
-// Listens before the first `await`: web workers drop earlier messages.
-const found = findParent();
-if (found instanceof Promise) void found.then(listen);
-else listen(found);
+bootWorker(start);
 
 /** One thread's run: what the functions below share. */
 interface Run {
@@ -551,62 +566,60 @@ interface Run {
 // bare worker starts in a few milliseconds, about a tenth of one for a
 // mid-sized function; a quarter for the first call of an async function).
 // What only some threads need lives in functions of its own.
-function listen(parent: ParentHandle | null): void {
-  parent?.onMessage((data) => {
-    const message = data as StartMessage;
-    if (message?.type !== "thread") return;
-    parent.close();
-    const control = new Int32Array(message.control);
-    const slot: SelfSlot = {
-      name: message.name,
-      ident: message.ident,
-      daemon: message.daemon,
-      control,
-      globals: message.globals,
-    };
-    (globalThis as unknown as Record<symbol, SelfSlot>)[SELF_SLOT] = slot;
-    if (message.directory !== undefined) {
-      (globalThis as unknown as Record<symbol, object>)[DIRECTORY_SLOT] =
-        message.directory;
-      directoryPort = (message.directory as { port: DirectoryPort }).port;
-    }
-    const run: Run = { parent, message, control, slot, reported: false };
-    onThreadExit((code) => exited(run, code));
-    onThreadClose(() => exited(run, 0));
-    const spec = message.target;
-    let result: unknown;
-    try {
-      if (
-        spec.kind === "module" || message.args.h ||
-        message.classLevels !== undefined ||
-        (spec.kind === "function" && needsLibrary(spec.source))
-      ) {
-        result = runLoaded(message);
-      } else if (spec.kind === "function") {
-        // The program made by transfer/function_source.ts.
-        const target = (0, eval)(spec.source) as Target;
-        result = target(...message.args.v as unknown[]);
-      }
-    } catch (error) {
-      threw(run, error);
-      return;
-    }
-    const type = typeof result;
+function start(data: unknown, parent: ParentHandle): void {
+  const message = data as StartMessage;
+  if (message?.type !== "thread") return;
+  parent.close();
+  const control = new Int32Array(message.control);
+  const slot: SelfSlot = {
+    name: message.name,
+    ident: message.ident,
+    daemon: message.daemon,
+    control,
+    globals: message.globals,
+  };
+  (globalThis as unknown as Record<symbol, SelfSlot>)[SELF_SLOT] = slot;
+  if (message.directory !== undefined) {
+    (globalThis as unknown as Record<symbol, object>)[DIRECTORY_SLOT] =
+      message.directory;
+    directoryPort = (message.directory as { port: DirectoryPort }).port;
+  }
+  const run: Run = { parent, message, control, slot, reported: false };
+  onThreadExit((code) => exited(run, code));
+  onThreadClose(() => exited(run, 0));
+  const spec = message.target;
+  let result: unknown;
+  try {
     if (
-      (type === "object" && result !== null) || type === "function" ||
-      type === "symbol"
+      spec.kind === "module" || message.args.h ||
+      message.classLevels !== undefined ||
+      (spec.kind === "function" && needsLibrary(spec.source))
     ) {
-      settleLater(run, result);
-      return;
+      result = runLoaded(message);
+    } else if (spec.kind === "function") {
+      // The program made by transfer/function_source.ts.
+      const target = (0, eval)(spec.source) as Target;
+      result = target(...message.args.v as unknown[]);
     }
-    // A primitive goes out at once: even a promise job costs a fresh worker
-    // a tenth of a millisecond, and the owner waits for it.
-    post(run, { ok: true, value: { h: false, v: result } });
-    // Errors nobody caught arrive from the event loop only, so the hook
-    // needs to be in place once the target returned, not before.
-    onUncaughtError((error) => uncaught(run, error));
-    void end(slot);
-  });
+  } catch (error) {
+    threw(run, error);
+    return;
+  }
+  const type = typeof result;
+  if (
+    (type === "object" && result !== null) || type === "function" ||
+    type === "symbol"
+  ) {
+    settleLater(run, result);
+    return;
+  }
+  // A primitive goes out at once: even a promise job costs a fresh worker
+  // a tenth of a millisecond, and the owner waits for it.
+  post(run, { ok: true, value: { h: false, v: result } });
+  // Errors nobody caught arrive from the event loop only, so the hook
+  // needs to be in place once the target returned, not before.
+  onUncaughtError((error) => uncaught(run, error));
+  void end(slot);
 }
 
 // Deno loads every string-literal `import()` of a module together with the

@@ -8,7 +8,7 @@
  * @module
  */
 import { type MessagePort, receiveMessageOnPort } from "node:worker_threads";
-import { findParent, type ParentHandle } from "../runtime/worker_scope.ts";
+import { bootWorker } from "../runtime/worker_scope.ts";
 import { notify, waitSync } from "../sync/futex.ts";
 import {
   BELL,
@@ -17,17 +17,10 @@ import {
   type ToDirectory,
 } from "./_directory_protocol.ts";
 
-// Listens before the first `await`: web workers drop earlier messages.
-const found = findParent();
-if (found instanceof Promise) void found.then(listen);
-else listen(found);
-
-function listen(parent: ParentHandle | null): void {
-  parent?.onMessage((data) => {
-    parent.close();
-    serve(data as DirectoryInit);
-  });
-}
+bootWorker((data, parent) => {
+  parent.close();
+  serve(data as DirectoryInit);
+});
 
 /** A request that waits for a buffer the directory has not read yet. */
 interface Pending {
