@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Writes src/thread/_worker_entry.generated.ts: the worker entry of every
-// thread (src/thread/worker_entry.ts) with the four modules it imports
+// Writes src/entries/thread_worker_entry.generated.ts: the worker entry of
+// every thread (src/entries/thread_worker.ts) with the four modules it imports
 // (src/runtime/worker_scope.ts, src/thread/_protocol.ts,
 // src/transfer/needs_codec.ts, src/transfer/serialized_error.ts) inlined, so
-// that a thread's worker loads one module at start instead of five. In Bun, where a
-// bare worker starts in a few milliseconds, each module a worker loads costs
-// it about half a millisecond.
+// that a thread's worker loads one module at start instead of five. In Bun,
+// where a bare worker starts in a few milliseconds, each module a worker
+// loads costs it about half a millisecond.
 //
 // The five sources stay the truth: edit them, then run this script (any of
 // `node`, `deno run -A`, `bun`). `--check` exits 1 when the file is stale
@@ -16,14 +16,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { root } from "./_runner.mjs";
 
-const output = "src/thread/_worker_entry.generated.ts";
+const output = "src/entries/thread_worker_entry.generated.ts";
 const inlined = [
   "src/runtime/worker_scope.ts",
   "src/thread/_protocol.ts",
   "src/transfer/needs_codec.ts",
   "src/transfer/serialized_error.ts",
 ];
-const entry = "src/thread/worker_entry.ts";
+const entry = "src/entries/thread_worker.ts";
 
 function read(path) {
   return readFileSync(join(root, path), "utf8");

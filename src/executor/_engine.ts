@@ -75,7 +75,7 @@ import {
 import type { ExecutorStats } from "./thread_pool_executor.ts";
 
 const workerUrl = new URL(
-  `./pool_worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
+  `../entries/pool_worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
   import.meta.url,
 );
 /** Larger arguments travel by message, so that one task cannot fill the arena. */

@@ -3,7 +3,7 @@
  * per finished task (id, status, run time, payload) into shared memory of
  * its own, and the pool reads them in order, telling the worker how far it
  * has read so that a writer waiting for room may go on. The writer is in
- * `pool_worker.ts`; both read `_ring_layout.ts`.
+ * `entries/pool_worker.ts`; both read `_ring_layout.ts`.
  *
  * @module
  */

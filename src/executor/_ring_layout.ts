@@ -1,6 +1,6 @@
 /**
  * The arithmetic of the executor's rings, shared by the pool side
- * (`_task_ring.ts`, `_result_ring.ts`) and the worker side (`pool_worker.ts`)
+ * (`_task_ring.ts`, `_result_ring.ts`) and the worker side (`entries/pool_worker.ts`)
  * so that both read the same layout (the constants are in `_protocol.ts`).
  *
  * @module

@@ -196,7 +196,9 @@ let pendingSelfInit: SelfInit | undefined;
 let settleAtExit: (thread: Thread) => void;
 
 const entryUrl = new URL(
-  `./_worker_entry.generated${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
+  `../entries/thread_worker_entry.generated${
+    import.meta.url.endsWith(".ts") ? ".ts" : ".js"
+  }`,
   import.meta.url,
 );
 

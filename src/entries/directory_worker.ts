@@ -1,5 +1,5 @@
 /**
- * The shared-buffer directory's worker (see `_directory.ts`): a daemon that
+ * The shared-buffer directory's worker (see `transfer/_directory.ts`): a daemon that
  * runs no user code. It keeps every buffer registered with it and answers
  * requests for them, sleeping in `Atomics.wait` on the doorbell between
  * requests and reading its ports with `receiveMessageOnPort`, so that it
@@ -15,7 +15,7 @@ import {
   type DirectoryInit,
   type FromDirectory,
   type ToDirectory,
-} from "./_directory_protocol.ts";
+} from "../transfer/_directory_protocol.ts";
 
 bootWorker((data, parent) => {
   parent.close();

@@ -10,9 +10,9 @@
  * adapter, the test for "does this value need the codec" and the core of the
  * error serializer (and no types from elsewhere: Bun resolves type-only
  * imports too), and runs a plain function target at once. Workers start on
- * `_worker_entry.generated.ts`, this module with those four inlined (written
- * by `scripts/bundle_worker_entry.mjs`: run it after editing any of the
- * five), so that they load one module, not five. The rest loads
+ * `thread_worker_entry.generated.ts`, this module with those four inlined
+ * (written by `scripts/bundle_worker_entry.mjs`: run it after editing any of
+ * the five), so that they load one module, not five. The rest loads
  * when the thread needs it: `_worker_run.ts` for shared objects among the
  * args, a `moduleFunction` target or a `Thread` subclass; the codecs for a
  * return value or an error that need them; the library when the target
@@ -46,7 +46,7 @@ import {
   type StartMessage,
   STATE,
   WORKER_GONE,
-} from "./_protocol.ts";
+} from "../thread/_protocol.ts";
 import { needsCodec } from "../transfer/needs_codec.ts";
 import { briefError } from "../transfer/serialized_error.ts";
 
@@ -161,9 +161,9 @@ interface ThreadModule {
  * subclass, or shared objects among the args.
  */
 function runLoaded(message: StartMessage): Promise<unknown> {
-  return lazy<WorkerRunModule>("./_worker_run").then(({ runThreadBody }) =>
-    runThreadBody(message)
-  );
+  return lazy<WorkerRunModule>("../thread/_worker_run").then((
+    { runThreadBody },
+  ) => runThreadBody(message));
 }
 
 function threw(run: Run, error: unknown): void {
@@ -218,7 +218,7 @@ function fail(
   value: unknown,
   failed: boolean,
 ): Promise<void> {
-  return lazy<FailureModule>("./_worker_failure").then(({ failure }) =>
+  return lazy<FailureModule>("../thread/_worker_failure").then(({ failure }) =>
     post(run, failure(error, value, failed, run.message.name, sourceOf(run)))
   );
 }
@@ -285,7 +285,7 @@ interface DirectoryPort {
 let directoryPort: DirectoryPort | undefined;
 
 async function lateError(name: string, error: unknown): Promise<void> {
-  const { formatThrown } = await lazy<ThreadModule>("./thread");
+  const { formatThrown } = await lazy<ThreadModule>("../thread/thread");
   writeStderr(
     `Exception in thread ${name} after its target returned:\n${
       formatThrown(error)

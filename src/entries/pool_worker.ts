@@ -66,15 +66,15 @@ import {
   W_TASK,
   W_WRITER_WAITING,
   W_WRITTEN,
-} from "./_protocol.ts";
+} from "../executor/_protocol.ts";
 import {
   isInt32,
   RECORD_HEADER_BYTES,
   recordBytes,
   slotBase,
-} from "./_ring_layout.ts";
-import { decodeFromRing, encodeForRing } from "./_ring_codec.ts";
-import { abortTask, enterTask, leaveTask } from "./task_signal.ts";
+} from "../executor/_ring_layout.ts";
+import { decodeFromRing, encodeForRing } from "../executor/_ring_codec.ts";
+import { abortTask, enterTask, leaveTask } from "../executor/task_signal.ts";
 
 type Fn = (...args: unknown[]) => unknown;
 
