@@ -177,7 +177,7 @@ function buildNodeTests(): void {
 
 // The worker entry's one-module copy must match its sources before it ships.
 if (writeBundle()) {
-  console.log("regenerated src/thread/_worker_entry.generated.ts");
+  console.log("regenerated src/entries/thread_worker_entry.generated.ts");
 }
 buildPackage();
 if (process.argv.includes("--tests")) buildNodeTests();

@@ -34,7 +34,12 @@ const LAYERS: { name: string; members: string[] }[] = [
   { name: "executor", members: ["src/executor/"] },
   {
     name: "top",
-    members: ["mod.ts", "testing.ts", "src/shareable_classes.ts"],
+    members: [
+      "mod.ts",
+      "testing.ts",
+      "src/shareable_classes.ts",
+      "src/entries/",
+    ],
   },
 ];
 
@@ -44,8 +49,8 @@ const UPWARD_ALLOWED: Record<string, string> = {
     "it hands all of the library's exports to targets compiled from source, so it binds the top layer",
   "src/thread/_worker_run.ts -> src/shareable_classes.ts":
     "a dynamic import: a thread's worker must register the shareable classes before it revives its args",
-  "src/executor/pool_worker.ts -> mod.ts":
-    "UNTIL_EXECUTOR_SPLIT: the pool worker is a worker entry (top layer) and moves with the worker entries",
+  "src/entries/pool_worker.ts -> src/shareable_classes.ts":
+    "a pool worker registers the shareable classes before it revives a task's args, as a thread's worker does",
 };
 
 /**
@@ -63,19 +68,23 @@ const PRIVATE_ALLOWED: Record<string, string> = {
   "src/transfer/_library.ts":
     "Barrier, the pool worker and _worker_run.ts compile targets that may name the library's exports; rename once transfer/ settles",
   "src/transfer/_directory_protocol.ts":
-    "UNTIL_EXECUTOR_SPLIT: executor/_protocol.ts types the pool worker's link to the directory",
+    "executor/_protocol.ts types the pool worker's link to the directory, and entries/directory_worker.ts serves it",
+  "src/executor/_protocol.ts":
+    "entries/pool_worker.ts is the worker half of the executor's private protocol",
+  "src/executor/_ring_layout.ts":
+    "entries/pool_worker.ts reads and writes the same rings as the pool side",
+  "src/executor/_ring_codec.ts":
+    "entries/pool_worker.ts encodes results as the pool side decodes them",
+  "src/thread/_protocol.ts":
+    "entries/thread_worker.ts is the worker half of a thread's private protocol",
 };
 
 /** Files that may call Atomics.wait / waitAsync / notify outside src/_shm/, and why. */
 const ATOMICS_ALLOWED: Record<string, string> = {
-  "src/executor/pool_worker.ts":
-    "UNTIL_EXECUTOR_SPLIT: the executor's rings move to _shm/ when it is split",
-  "src/executor/thread_pool_executor.ts":
-    "UNTIL_EXECUTOR_SPLIT: the executor's rings move to _shm/ when it is split",
-  "src/thread/worker_entry.ts":
-    "UNTIL_EXECUTOR_SPLIT: the worker entries are being joined; the bundled entry inlines import-free modules only",
+  "src/entries/thread_worker.ts":
+    "every thread starts on its bundle, which inlines import-free modules only (_shm/futex.ts imports four), so it wakes its owner with Atomics.notify itself",
   "src/runtime/worker_scope.ts":
-    "UNTIL_EXECUTOR_SPLIT: a 1 ms sleep on a full pipe in a module the worker entry bundle inlines, which must import nothing",
+    "a 1 ms sleep on a full pipe in a module the worker entry bundle inlines, which must import nothing",
   "src/thread/timer.ts":
     "Timer's methods travel to its thread as source text (a Thread subclass), so they may name globals only",
 };

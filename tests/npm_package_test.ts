@@ -175,7 +175,7 @@ test("npm package: package.json has exports, types, engines and deno.json's vers
   ) {
     assert.ok(files.includes(file), `${file} is packed`);
   }
-  assert.ok(files.includes("esm/src/thread/worker_entry.js"));
+  assert.ok(files.includes("esm/src/entries/thread_worker.js"));
   for (const file of files) {
     assert.ok(
       !file.endsWith(".ts") || file.endsWith(".d.ts"),

@@ -3,12 +3,14 @@ import { test } from "node:test";
 // The codec's own copy of the error classes (on Node, ../mod.ts is the built package).
 import { QueueEmpty } from "../src/errors.ts";
 import { registerShareable, toShared } from "../src/transfer/shareable.ts";
+import { CODEC_MAX_DEPTH } from "../src/transfer/needs_codec.ts";
 import {
   decodeValue,
   decodeValueAt,
   encodeValue,
   encodeValueToScratch,
   encodeValueTransient,
+  MAX_DEPTH,
 } from "../src/transfer/value_codec.ts";
 
 function roundTrip<T>(value: T): T {
@@ -600,4 +602,8 @@ test("encodeValue() names the failing part of an object of a known shape", () =>
   );
   // The encoder is fine afterwards.
   assert.deepEqual(roundTrip(good), good);
+});
+
+test("needsCodec() sends values deeper than MAX_DEPTH to the codec, by the same bound", () => {
+  assert.equal(CODEC_MAX_DEPTH, MAX_DEPTH);
 });

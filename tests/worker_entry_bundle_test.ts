@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 
-// Thread workers start on src/thread/_worker_entry.generated.ts, a one-module
+// Thread workers start on src/entries/thread_worker_entry.generated.ts, a one-module
 // copy of the worker entry and the two modules it imports. It must match
 // those sources: scripts/bundle_worker_entry.mjs --check compares them.
 test("the generated worker entry matches its sources", () => {

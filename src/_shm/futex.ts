@@ -139,6 +139,26 @@ export function onceChanged(
   else then();
 }
 
+/**
+ * A bare async wait: not counted as the thread's, for a caller that keeps
+ * its event loop alive itself. The result itself when the wait ends at once
+ * (the cell already differs, or a zero timeout), else its promise.
+ *
+ * @example Usage
+ * ```ts ignore
+ * const pending = waitPlainAsync(cells, 0, 0);
+ * if (typeof pending !== "string") await pending;
+ * ```
+ */
+export function waitPlainAsync(
+  cell: Int32Array,
+  index: number,
+  expected: number,
+  timeout = Infinity,
+): WaitResult | Promise<WaitResult> {
+  return Atomics.waitAsync(cell, index, expected, timeout).value;
+}
+
 /** Wakes up to `count` threads waiting on `cell[index]`; returns how many. */
 export function notify(
   cell: Int32Array,

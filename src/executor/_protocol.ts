@@ -8,6 +8,7 @@
 import type { DirectoryLink } from "../transfer/_directory_protocol.ts";
 import type { Encoded } from "../transfer/codec.ts";
 import type { SerializedError } from "../transfer/error_codec.ts";
+import type { FunctionSpec } from "../thread/target_spec.ts";
 
 // Pool control block (Int32Array over its own SharedArrayBuffer).
 /** Count of tasks published into the task ring (wraps as int32). */
@@ -122,12 +123,6 @@ export const R_NUMBER = 6;
 export const R_INT = 7;
 /** Result status: the worker's initializer failed; the payload is the error's text. */
 export const R_INIT_FAILED = 8;
-
-/** How a worker finds a function by id. */
-export type FunctionSpec =
-  | { kind: "function"; source: string }
-  | { kind: "module"; url: string; exportName: string }
-  | { kind: "builtin"; path: string };
 
 /** The first message a pool worker receives. */
 export interface PoolInit {

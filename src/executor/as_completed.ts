@@ -1,3 +1,4 @@
+import { deadlineOf, remaining } from "../_shm/deadline.ts";
 import { TimeoutError } from "../errors.ts";
 import { validateTimeout } from "../wait_options.ts";
 import { type Future, onFutureDone } from "./future.ts";
@@ -88,7 +89,7 @@ export function asCompleted<R>(
     options?.timeout,
     "iterate futures as completed",
   );
-  const deadline = performance.now() + timeout;
+  const deadline = deadlineOf(timeout);
   const total = pending.size;
   const ready: Future<R>[] = [];
   for (const f of [...pending]) {
@@ -124,7 +125,7 @@ export function asCompleted<R>(
         const f = ready.shift();
         if (f !== undefined) return { done: false, value: f };
         if (pending.size === 0) break;
-        const left = deadline - performance.now();
+        const left = remaining(deadline);
         if (left <= 0) {
           const unfinished = pending.size;
           close();

@@ -183,6 +183,24 @@ export function findParent():
   return nodeParent(getBuiltin("node:worker_threads") as ParentPortSource);
 }
 
+/**
+ * Boots a worker's entry module: finds the parent at once, while the module
+ * still evaluates (see {@linkcode findParent}), and hands every message it
+ * sends to `receive`, with the parent to answer it. Every entry (a thread's,
+ * a pool worker's, the directory's) starts this way. Does nothing on the main
+ * thread.
+ */
+export function bootWorker(
+  receive: (message: unknown, parent: ParentHandle) => void,
+): void {
+  const listen = (parent: ParentHandle | null): void => {
+    parent?.onMessage((message) => receive(message, parent));
+  };
+  const found = findParent();
+  if (found instanceof Promise) void found.then(listen);
+  else listen(found);
+}
+
 /** Ends the current worker thread at once (inside a worker only). */
 export function exitThread(): void {
   if (scope.Deno !== undefined) scope.Deno.exit(0);

@@ -7,13 +7,14 @@ import { inspect } from "node:util";
 import { ThreadExitError, ThreadStateError, TimeoutError } from "../errors.ts";
 import { runtime } from "../runtime/detect.ts";
 import { exitThread } from "../runtime/worker_scope.ts";
+import { unreadableModule } from "../runtime/unreadable_module.ts";
 import { decode, encodeChecked, type Encoded } from "../transfer/codec.ts";
 import {
   deserializeError,
   type SerializedError,
 } from "../transfer/error_codec.ts";
 import type { TargetArgs } from "../transfer/sendable.ts";
-import { checkArity, functionToSource } from "../transfer/function_source.ts";
+import { checkArity } from "../transfer/function_source.ts";
 import { callerOrigin, type Origin } from "../transfer/_origin.ts";
 import { launchDirectory, linkForNewThread } from "../transfer/_directory.ts";
 import { deadlineOf } from "../_shm/deadline.ts";
@@ -60,6 +61,7 @@ import { setThreadExit } from "../_shm/stop.ts";
 import { classLevels, ownFields } from "./_class_source.ts";
 import { prepareSpareWorker, spawnThreadWorker } from "./_spare_worker.ts";
 import { ModuleFunction } from "./module_function.ts";
+import { specOf } from "./target_spec.ts";
 import {
   currentThread,
   setMainThreadFactory,
@@ -203,7 +205,9 @@ let pendingSelfInit: SelfInit | undefined;
 let settleAtExit: (thread: Thread) => void;
 
 const entryUrl = new URL(
-  `./_worker_entry.generated${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
+  `../entries/thread_worker_entry.generated${
+    import.meta.url.endsWith(".ts") ? ".ts" : ".js"
+  }`,
   import.meta.url,
 );
 
@@ -360,17 +364,10 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
         );
       }
       if (init === undefined) {
-        this.#targetSpec = {
-          kind: "function",
-          source: functionToSource(target, "the target"),
-        };
+        this.#targetSpec = specOf(target, "the target");
       }
     } else if (target instanceof ModuleFunction) {
-      this.#targetSpec = {
-        kind: "module",
-        url: target.url,
-        exportName: target.exportName,
-      };
+      this.#targetSpec = specOf(target, "the target");
     }
     if (!Array.isArray(args)) {
       throw new TypeError(
@@ -507,18 +504,10 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       message.fields = encodeChecked(values, "this");
       message.fieldFunctions = functions;
     }
-    const missing = runtime.missingPermission(entryUrl);
-    if (missing !== undefined) {
+    const unreadable = unreadableModule(entryUrl);
+    if (unreadable !== undefined) {
       this.#failToStart(
-        new Error(
-          `Cannot start thread ${this.#name}: ${
-            RUNTIME_NAMES[runtime.name]
-          } may not read the library's worker module (${
-            decodeURIComponent(entryUrl.pathname)
-          }): run the program with ${missing}, or ${missing}=${
-            decodeURIComponent(new URL("../..", entryUrl).pathname)
-          } to allow the library's files only`,
-        ),
+        new Error(`Cannot start thread ${this.#name}: ${unreadable}`),
       );
       return this;
     }
@@ -770,8 +759,6 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     }
   }
 }
-
-const RUNTIME_NAMES = { deno: "Deno", bun: "Bun", node: "Node" } as const;
 
 let exitHooked = false;
 

@@ -7,7 +7,7 @@
  * and the thread that decodes an item may be blocked in `getSync()` while
  * every other thread (the main thread too) is blocked or busy. So no thread's
  * event loop may be needed. The directory is a daemon worker of its own
- * (`_directory_worker.ts`) that runs no user code: it sleeps in
+ * (`entries/directory_worker.ts`) that runs no user code: it sleeps in
  * `Atomics.wait` on a doorbell cell and reads its ports with
  * `receiveMessageOnPort`, which needs no event loop either.
  *
@@ -61,7 +61,9 @@ import {
 export type { DirectoryLink };
 
 const directoryUrl = new URL(
-  `./_directory_worker${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`,
+  `../entries/directory_worker${
+    import.meta.url.endsWith(".ts") ? ".ts" : ".js"
+  }`,
   import.meta.url,
 );
 

@@ -27,16 +27,11 @@ import {
 } from "./shareable.ts";
 import { MAX_DEPTH } from "./value_codec.ts";
 import { assign } from "./_assign.ts";
+import { SPARSE_HOLES } from "./needs_codec.ts";
 
 const HANDLE = "__threading_shared__";
 /** Marks a sparse array sent as its length and own entries. */
 const SPARSE = "__threading_sparse__";
-/**
- * Holes above which an array travels as its entries: Bun's `postMessage`
- * visits every index up to the length (minutes for one element at index
- * 2 ** 32 - 2), V8's its elements.
- */
-const SPARSE_HOLES = 1024;
 
 /** A value ready for `postMessage`, flagged when it holds shared handles. */
 export interface Encoded {

@@ -1,6 +1,7 @@
 /**
  * Errors cross threads with their class name, message, stack, `cause` chain
- * and own enumerable properties (such as `code`).
+ * and own enumerable properties (such as `code`): the one error serializer,
+ * built on the core in `serialized_error.ts`.
  *
  * @module
  */
@@ -18,26 +19,13 @@ import {
   ThreadStateError,
   TimeoutError,
 } from "../errors.ts";
+import {
+  briefError,
+  cloneOrDescribe,
+  type SerializedError,
+} from "./serialized_error.ts";
 
-/** An error flattened for `postMessage`. */
-export interface SerializedError {
-  /** `true` for an `Error`; `false` for any other thrown value. */
-  error: boolean;
-  /** The error's `name`. */
-  name?: string;
-  /** The error's `message`. */
-  message?: string;
-  /** The error's `stack`. */
-  stack?: string;
-  /** The serialized `cause`, when there was one. */
-  cause?: SerializedError;
-  /** Sub-errors of an `AggregateError`. */
-  errors?: SerializedError[];
-  /** Own enumerable properties that could be cloned. */
-  props?: Record<string, unknown>;
-  /** A thrown non-error value, cloned or described. */
-  value?: unknown;
-}
+export type { SerializedError } from "./serialized_error.ts";
 
 /** The error classes rebuilt by name when an error crosses threads. */
 export const knownErrors: Record<string, new (message?: string) => Error> = {
@@ -63,15 +51,8 @@ export const knownErrors: Record<string, new (message?: string) => Error> = {
 
 /** Flattens a thrown value so that it survives `postMessage`. */
 export function serializeError(thrown: unknown, depth = 0): SerializedError {
-  if (!(thrown instanceof Error)) {
-    return { error: false, value: cloneOrDescribe(thrown) };
-  }
-  const out: SerializedError = {
-    error: true,
-    name: thrown.name,
-    message: thrown.message,
-    stack: thrown.stack,
-  };
+  const out = briefError(thrown);
+  if (!(thrown instanceof Error)) return out;
   if ("cause" in thrown && depth < 16) {
     out.cause = serializeError(thrown.cause, depth + 1);
   }
@@ -131,12 +112,4 @@ export function deserializeError(data: SerializedError): unknown {
   }
   if (data.props !== undefined) Object.assign(error, data.props);
   return error;
-}
-
-function cloneOrDescribe(value: unknown): unknown {
-  try {
-    return structuredClone(value);
-  } catch {
-    return String(value);
-  }
 }

@@ -1,29 +1,28 @@
 /**
- * The module every `ThreadPoolExecutor` worker starts on. It loads the whole
- * library (so that shared objects revive), runs the initializer, then takes
+ * The module every `ThreadPoolExecutor` worker starts on. It loads the
+ * shareable classes (so that shared objects revive) and the library (which
+ * tasks compiled from source may name), runs the initializer, then takes
  * tasks from the pool's shared task ring and writes their outcomes into its
  * own result ring, sleeping on a futex while the ring is empty.
  *
  * @module
  */
-import "../../mod.ts";
+import "../shareable_classes.ts";
 import "../transfer/_library.ts";
 import { runtime } from "../runtime/detect.ts";
-import type { ParentHandle } from "../runtime/types.ts";
-import { waitAsync } from "../_shm/futex.ts";
+import { bootWorker, type ParentHandle } from "../runtime/worker_scope.ts";
+import { notify, waitAsync, waitPlain } from "../_shm/futex.ts";
+import { deadlineOf, remaining } from "../_shm/deadline.ts";
 import { adoptGlobals, fateOf, setFate } from "../_shm/globals.ts";
 import { ENDED, FAILED, TERMINATED } from "../_shm/fates.ts";
-import { loadModuleFunction } from "../thread/module_function.ts";
+import { type FunctionSpec, resolveSpec } from "../thread/target_spec.ts";
 import { getIdent } from "../_shm/ident.ts";
 import { mainThread, setCurrentThread } from "../thread/registry.ts";
 import { threadForWorker } from "../thread/thread.ts";
 import { cloneError, decode, encode, type Encoded } from "../transfer/codec.ts";
 import { adoptDirectory } from "../transfer/_directory.ts";
 import { deserializeError, serializeError } from "../transfer/error_codec.ts";
-import {
-  compileFunction,
-  explainMissingVariable,
-} from "../transfer/function_source.ts";
+import { explainMissingVariable } from "../transfer/function_source.ts";
 import {
   ACTIVE,
   C_HEAD,
@@ -41,7 +40,6 @@ import {
   F_OOB,
   FREE,
   type FromWorker,
-  type FunctionSpec,
   INIT_FAILED,
   type PoolInit,
   R_CHUNK_ERROR,
@@ -64,25 +62,29 @@ import {
   S_NUMBER,
   S_OFFSET,
   S_STATE,
-  SLOT_INTS,
-  SLOTS,
   type ToWorker,
   W_READ,
   W_STATE,
   W_TASK,
   W_WRITER_WAITING,
   W_WRITTEN,
-} from "./_protocol.ts";
-import { resolveBuiltin } from "./_builtin_path.ts";
-import { fromText, readText, toText, writeText } from "./_text_codec.ts";
-import { abortTask, enterTask, leaveTask } from "./task_signal.ts";
+} from "../executor/_protocol.ts";
+import {
+  isInt32,
+  RECORD_HEADER_BYTES,
+  recordBytes,
+  slotBase,
+} from "../executor/_ring_layout.ts";
+import { decodeFromRing, encodeForRing } from "../executor/_ring_codec.ts";
+import { abortTask, enterTask, leaveTask } from "../executor/task_signal.ts";
 
 type Fn = (...args: unknown[]) => unknown;
 
 const SPIN = 2000;
 /** Longest single sleep: a safety net should a wake-up ever be missed. */
 const SLEEP_SLICE = 1000;
-const parent: ParentHandle | null = runtime.parent();
+/** The pool, once its first message arrived. */
+let parent: ParentHandle | undefined;
 
 let ctl: Int32Array;
 let slots: Int32Array;
@@ -102,27 +104,26 @@ const defined = new Map<number, () => void>();
 const payloads = new Map<number, Encoded>();
 const payloadArrived = new Map<number, () => void>();
 
-if (parent !== null) {
-  parent.onMessage((data) => {
-    const message = data as ToWorker;
-    switch (message?.t) {
-      case "init":
-        void start(message);
-        break;
-      case "define":
-        specs.set(message.id, message.spec);
-        defined.get(message.id)?.();
-        break;
-      case "payload":
-        payloads.set(message.id, message.args);
-        payloadArrived.get(message.id)?.();
-        break;
-      case "abort":
-        abortTask(message.id, deserializeError(message.reason));
-        break;
-    }
-  });
-}
+bootWorker((data, from) => {
+  const message = data as ToWorker;
+  switch (message?.t) {
+    case "init":
+      parent = from;
+      void start(message);
+      break;
+    case "define":
+      specs.set(message.id, message.spec);
+      defined.get(message.id)?.();
+      break;
+    case "payload":
+      payloads.set(message.id, message.args);
+      payloadArrived.get(message.id)?.();
+      break;
+    case "abort":
+      abortTask(message.id, deserializeError(message.reason));
+      break;
+  }
+});
 
 function post(message: FromWorker): void {
   parent!.postMessage(message);
@@ -130,7 +131,7 @@ function post(message: FromWorker): void {
 
 function bumpResults(): void {
   Atomics.add(ctl, C_RESULTS, 1);
-  if (Atomics.load(ctl, C_MAIN_WAITING) !== 0) Atomics.notify(ctl, C_RESULTS);
+  if (Atomics.load(ctl, C_MAIN_WAITING) !== 0) notify(ctl, C_RESULTS);
 }
 
 /** An error nothing caught: fail the running task with it, then end the worker. */
@@ -181,7 +182,7 @@ async function start(init: PoolInit): Promise<void> {
   });
   if (init.initializer !== null) {
     try {
-      const fn = await resolve(init.initializer);
+      const fn = await resolveSpec(init.initializer);
       await fn(...(decode(init.initargs) as unknown[]));
     } catch (error) {
       // Reported through the result ring, which the pool reads even after
@@ -189,15 +190,14 @@ async function start(init: PoolInit): Promise<void> {
       const serialized = serializeError(
         explainMissingVariable(error, `The initializer of ${init.name}`),
       );
-      let text: string;
-      try {
-        text = JSON.stringify(serialized);
-      } catch {
-        text = JSON.stringify(
+      if (!writeEncoded(0, R_INIT_FAILED, serialized, 0)) {
+        writeEncoded(
+          0,
+          R_INIT_FAILED,
           serializeError(new Error(String(serialized.message ?? error))),
+          0,
         );
       }
-      writeText_(0, R_INIT_FAILED, text, 0);
       Atomics.store(wctl, W_STATE, INIT_FAILED);
       bumpResults();
       return;
@@ -234,7 +234,7 @@ async function idle(idleTimeout: number): Promise<boolean> {
   for (let i = 0; i < SPIN; i++) {
     if (Atomics.load(ctl, C_TAIL) !== Atomics.load(ctl, C_HEAD)) return false;
   }
-  const deadline = performance.now() + idleTimeout;
+  const deadline = deadlineOf(idleTimeout);
   for (;;) {
     // Ask for a wake-up call with the next task (see C_WAKE).
     Atomics.store(ctl, C_WAKE, 0);
@@ -249,7 +249,7 @@ async function idle(idleTimeout: number): Promise<boolean> {
           ctl,
           C_TAIL,
           tail,
-          Math.min(SLEEP_SLICE, Math.max(0, deadline - performance.now())),
+          Math.min(SLEEP_SLICE, Math.max(0, remaining(deadline))),
         );
       }
     } finally {
@@ -278,7 +278,7 @@ function claim(): number {
     if (Atomics.compareExchange(ctl, C_HEAD, head, (head + 1) | 0) !== head) {
       continue;
     }
-    const base = (head & (SLOTS - 1)) * SLOT_INTS;
+    const base = slotBase(head);
     if (
       Atomics.compareExchange(
         slots,
@@ -298,46 +298,45 @@ function runSlot(base: number): Promise<void> | undefined {
   const fnId = slots[base + S_FN];
   const flags = slots[base + S_FLAGS];
   Atomics.store(wctl, W_TASK, id);
+  let args: unknown[] | undefined;
   if ((flags & F_INT) !== 0) {
-    const n = slots[base + S_NUMBER];
-    Atomics.store(slots, base + S_STATE, FREE);
-    const fn = functions.get(fnId);
-    if (fn === undefined) return runSlow(id, fnId, flags, numberText(n));
-    return run(id, fn, [n], flags);
+    args = [slots[base + S_NUMBER]];
+  } else if ((flags & F_NUMBER) !== 0) {
+    args = [slots64[(base + S_NUMBER) >> 1]];
+  } else if ((flags & F_OOB) === 0) {
+    try {
+      args = decodeFromRing(
+        arena,
+        slots[base + S_OFFSET],
+        slots[base + S_LENGTH],
+      ) as unknown[];
+    } catch (error) {
+      Atomics.store(slots, base + S_STATE, FREE);
+      writeError(id, error, 0);
+      finishTask();
+      return undefined;
+    }
   }
-  if ((flags & F_NUMBER) !== 0) {
-    const n = slots64[(base + S_NUMBER) >> 1];
-    Atomics.store(slots, base + S_STATE, FREE);
-    const fn = functions.get(fnId);
-    if (fn === undefined) return runSlow(id, fnId, flags, numberText(n));
-    return run(id, fn, [n], flags);
-  }
-  const text = (flags & F_OOB) === 0
-    ? readText(arena, slots[base + S_OFFSET], slots[base + S_LENGTH])
-    : "";
+  // Read: the pool may reuse the slot and its arena bytes.
   Atomics.store(slots, base + S_STATE, FREE);
   const fn = functions.get(fnId);
-  if (fn === undefined || (flags & F_OOB) !== 0) {
-    return runSlow(id, fnId, flags, text);
+  if (fn === undefined || args === undefined) {
+    return runSlow(id, fnId, flags, args);
   }
-  return run(id, fn, fromText(text) as unknown[], flags);
+  return run(id, fn, args, flags);
 }
 
+/** Runs a task whose function or (by message) arguments must come first. */
 async function runSlow(
   id: number,
   fnId: number,
   flags: number,
-  text: string,
+  args: unknown[] | undefined,
 ): Promise<void> {
   let fn: Fn;
-  let args: unknown[];
   try {
     fn = await functionFor(fnId);
-    args = (flags & F_OOB) !== 0
-      ? decode(await fetchPayload(id)) as unknown[]
-      : (flags & (F_NUMBER | F_INT)) !== 0
-      ? [Number(text)]
-      : fromText(text) as unknown[];
+    args ??= decode(await fetchPayload(id)) as unknown[];
   } catch (error) {
     writeError(id, error, 0);
     finishTask();
@@ -345,11 +344,6 @@ async function runSlow(
   }
   const pending = run(id, fn, args, flags);
   if (pending !== undefined) await pending;
-}
-
-/** A number as text that `Number()` reads back exactly (String(-0) is "0"). */
-function numberText(n: number): string {
-  return Object.is(n, -0) ? "-0" : String(n);
 }
 
 function run(
@@ -459,17 +453,9 @@ async function functionFor(fnId: number): Promise<Fn> {
     defined.delete(fnId);
     spec = specs.get(fnId);
   }
-  fn = await resolve(spec);
+  fn = await resolveSpec(spec);
   functions.set(fnId, fn);
   return fn;
-}
-
-async function resolve(spec: FunctionSpec): Promise<Fn> {
-  return spec.kind === "function"
-    ? compileFunction(spec.source)
-    : spec.kind === "builtin"
-    ? resolveBuiltin(spec.path)
-    : await loadModuleFunction(spec.url, spec.exportName);
 }
 
 async function fetchPayload(id: number): Promise<Encoded> {
@@ -488,7 +474,7 @@ async function fetchPayload(id: number): Promise<Encoded> {
 
 /** Reserves room for a record of up to `bytes` payload bytes; returns its position. */
 function reserve(bytes: number): number {
-  const need = RECORD_INTS * 4 + ((bytes + 7) & ~7);
+  const need = recordBytes(bytes);
   for (;;) {
     const read = Atomics.load(wctl, W_READ);
     const pos = written & (RESULT_BYTES - 1);
@@ -503,7 +489,7 @@ function reserve(bytes: number): number {
     // Full: make sure the pool drains, then wait for it.
     Atomics.store(wctl, W_WRITER_WAITING, 1);
     bumpResults();
-    Atomics.wait(wctl, W_READ, read, 20);
+    waitPlain(wctl, W_READ, read, 20);
     Atomics.store(wctl, W_WRITER_WAITING, 0);
   }
 }
@@ -520,30 +506,37 @@ function publish(
   ring32[at + 1] = status;
   ring32[at + 2] = Math.min(Math.round(runTime * 1000), 0x7fffffff);
   ring32[at + 3] = length;
-  written = (written + RECORD_INTS * 4 + ((length + 7) & ~7)) | 0;
+  written = (written + recordBytes(length)) | 0;
   Atomics.store(wctl, W_WRITTEN, written);
   bumpResults();
 }
 
-function writeText_(
+/** The most payload bytes of a record: larger outcomes travel by message. */
+const MAX_PAYLOAD = RESULT_BYTES / 4 - 64;
+
+/**
+ * Writes a record whose payload is `value`'s encoding; `false` (nothing
+ * written) when it must travel by message instead.
+ */
+function writeEncoded(
   id: number,
   status: number,
-  text: string,
+  value: unknown,
   runTime: number,
-): void {
-  const pos = reserve(text.length * 3);
-  const length = writeText(ring8, pos + RECORD_INTS * 4, text);
+): boolean {
+  const encoding = encodeForRing(value, MAX_PAYLOAD);
+  if (encoding === undefined) return false;
+  const { bytes, length } = encoding;
+  const pos = reserve(length);
+  ring8.set(bytes.subarray(0, length), pos + RECORD_HEADER_BYTES);
   publish(pos, id, status, runTime, length);
-}
-
-function fitsRing(text: string): boolean {
-  return text.length * 3 + 64 <= RESULT_BYTES / 4;
+  return true;
 }
 
 function writeValue(id: number, value: unknown, runTime: number): void {
   if (typeof value === "number") {
     const pos = reserve(8);
-    if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
+    if (isInt32(value)) {
       ring32[(pos >> 2) + RECORD_INTS] = value;
       publish(pos, id, R_INT, runTime, 8);
     } else {
@@ -556,11 +549,7 @@ function writeValue(id: number, value: unknown, runTime: number): void {
     publish(reserve(0), id, R_UNDEFINED, runTime, 0);
     return;
   }
-  const text = toText(value);
-  if (text !== undefined && fitsRing(text)) {
-    writeText_(id, R_OK, text, runTime);
-    return;
-  }
+  if (writeEncoded(id, R_OK, value, runTime)) return;
   try {
     post({ t: "result", id, ok: true, value: encode(value, "the result") });
   } catch (error) {
@@ -592,16 +581,7 @@ function writeError(id: number, error: unknown, runTime: number): void {
   const serialized = serializeError(
     explainMissingVariable(error, "The task"),
   );
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(serialized);
-  } catch {
-    text = undefined;
-  }
-  if (text !== undefined && fitsRing(text)) {
-    writeText_(id, R_ERROR, text, runTime);
-    return;
-  }
+  if (writeEncoded(id, R_ERROR, serialized, runTime)) return;
   post({ t: "result", id, ok: false, error: serialized });
   publish(reserve(0), id, R_OOB, runTime, 0);
 }
@@ -614,19 +594,9 @@ function writeChunkError(
   const serialized = serializeError(
     explainMissingVariable(failure.error, "The task"),
   );
-  const text = toText(failure.values);
-  let whole: string | undefined;
-  try {
-    whole = text === undefined
-      ? undefined
-      : `[${text},${JSON.stringify(serialized)}]`;
-  } catch {
-    whole = undefined;
-  }
-  if (whole !== undefined && fitsRing(whole)) {
-    writeText_(id, R_CHUNK_ERROR, whole, runTime);
-    return;
-  }
+  if (
+    writeEncoded(id, R_CHUNK_ERROR, [failure.values, serialized], runTime)
+  ) return;
   // Rare: report the error alone, by message.
   post({ t: "result", id, ok: false, error: serialized });
   publish(reserve(0), id, R_OOB, runTime, 0);

@@ -6,12 +6,13 @@
  * Starting a worker costs mostly the code it loads and compiles: in Bun, where
  * a bare worker starts in a few milliseconds, each module adds about half a
  * millisecond and each async function a quarter on its first call. So this
- * module is small, imports only the protocol and the worker side of the
- * runtime adapter (and no types from elsewhere: Bun resolves type-only
+ * module is small, imports only the protocol, the worker side of the runtime
+ * adapter, the test for "does this value need the codec" and the core of the
+ * error serializer (and no types from elsewhere: Bun resolves type-only
  * imports too), and runs a plain function target at once. Workers start on
- * `_worker_entry.generated.ts`, this module with those two inlined (written
- * by `scripts/bundle_worker_entry.mjs`: run it after editing any of the
- * three), so that they load one module, not three. The rest loads
+ * `thread_worker_entry.generated.ts`, this module with those four inlined
+ * (written by `scripts/bundle_worker_entry.mjs`: run it after editing any of
+ * the five), so that they load one module, not five. The rest loads
  * when the thread needs it: `_worker_run.ts` for shared objects among the
  * args, a `moduleFunction` target or a `Thread` subclass; the codecs for a
  * return value or an error that need them; the library when the target
@@ -20,8 +21,8 @@
  * @module
  */
 import {
+  bootWorker,
   exitThread,
-  findParent,
   onThreadClose,
   onThreadExit,
   onUncaughtError,
@@ -42,15 +43,14 @@ import {
   needsLibrary,
   type Outcome,
   type StartMessage,
-} from "./_protocol.ts";
+} from "../thread/_protocol.ts";
 import { ENDED, FAILED, recordFate } from "../_shm/fates.ts";
+import { needsCodec } from "../transfer/needs_codec.ts";
+import { briefError } from "../transfer/serialized_error.ts";
 
 type Target = (...args: unknown[]) => unknown;
 
-// Listens before the first `await`: web workers drop earlier messages.
-const found = findParent();
-if (found instanceof Promise) void found.then(listen);
-else listen(found);
+bootWorker(start);
 
 /** One thread's run: what the functions below share. */
 interface Run {
@@ -69,62 +69,60 @@ interface Run {
 // bare worker starts in a few milliseconds, about a tenth of one for a
 // mid-sized function; a quarter for the first call of an async function).
 // What only some threads need lives in functions of its own.
-function listen(parent: ParentHandle | null): void {
-  parent?.onMessage((data) => {
-    const message = data as StartMessage;
-    if (message?.type !== "thread") return;
-    parent.close();
-    const control = new Int32Array(message.control);
-    const slot: SelfSlot = {
-      name: message.name,
-      ident: message.ident,
-      daemon: message.daemon,
-      control,
-      globals: message.globals,
-    };
-    (globalThis as unknown as Record<symbol, SelfSlot>)[SELF_SLOT] = slot;
-    if (message.directory !== undefined) {
-      (globalThis as unknown as Record<symbol, object>)[DIRECTORY_SLOT] =
-        message.directory;
-      directoryPort = (message.directory as { port: DirectoryPort }).port;
-    }
-    const run: Run = { parent, message, control, slot, reported: false };
-    onThreadExit((code) => exited(run, code));
-    onThreadClose(() => exited(run, 0));
-    const spec = message.target;
-    let result: unknown;
-    try {
-      if (
-        spec.kind === "module" || message.args.h ||
-        message.classLevels !== undefined ||
-        (spec.kind === "function" && needsLibrary(spec.source))
-      ) {
-        result = runLoaded(message);
-      } else if (spec.kind === "function") {
-        // The program made by transfer/function_source.ts.
-        const target = (0, eval)(spec.source) as Target;
-        result = target(...message.args.v as unknown[]);
-      }
-    } catch (error) {
-      threw(run, error);
-      return;
-    }
-    const type = typeof result;
+function start(data: unknown, parent: ParentHandle): void {
+  const message = data as StartMessage;
+  if (message?.type !== "thread") return;
+  parent.close();
+  const control = new Int32Array(message.control);
+  const slot: SelfSlot = {
+    name: message.name,
+    ident: message.ident,
+    daemon: message.daemon,
+    control,
+    globals: message.globals,
+  };
+  (globalThis as unknown as Record<symbol, SelfSlot>)[SELF_SLOT] = slot;
+  if (message.directory !== undefined) {
+    (globalThis as unknown as Record<symbol, object>)[DIRECTORY_SLOT] =
+      message.directory;
+    directoryPort = (message.directory as { port: DirectoryPort }).port;
+  }
+  const run: Run = { parent, message, control, slot, reported: false };
+  onThreadExit((code) => exited(run, code));
+  onThreadClose(() => exited(run, 0));
+  const spec = message.target;
+  let result: unknown;
+  try {
     if (
-      (type === "object" && result !== null) || type === "function" ||
-      type === "symbol"
+      spec.kind === "module" || message.args.h ||
+      message.classLevels !== undefined ||
+      (spec.kind === "function" && needsLibrary(spec.source))
     ) {
-      settleLater(run, result);
-      return;
+      result = runLoaded(message);
+    } else if (spec.kind === "function") {
+      // The program made by transfer/function_source.ts.
+      const target = (0, eval)(spec.source) as Target;
+      result = target(...message.args.v as unknown[]);
     }
-    // A primitive goes out at once: even a promise job costs a fresh worker
-    // a tenth of a millisecond, and the owner waits for it.
-    post(run, { ok: true, value: { h: false, v: result } });
-    // Errors nobody caught arrive from the event loop only, so the hook
-    // needs to be in place once the target returned, not before.
-    onUncaughtError((error) => uncaught(run, error));
-    void end(slot);
-  });
+  } catch (error) {
+    threw(run, error);
+    return;
+  }
+  const type = typeof result;
+  if (
+    (type === "object" && result !== null) || type === "function" ||
+    type === "symbol"
+  ) {
+    settleLater(run, result);
+    return;
+  }
+  // A primitive goes out at once: even a promise job costs a fresh worker
+  // a tenth of a millisecond, and the owner waits for it.
+  post(run, { ok: true, value: { h: false, v: result } });
+  // Errors nobody caught arrive from the event loop only, so the hook
+  // needs to be in place once the target returned, not before.
+  onUncaughtError((error) => uncaught(run, error));
+  void end(slot);
 }
 
 // Deno loads every string-literal `import()` of a module together with the
@@ -161,9 +159,9 @@ interface ThreadModule {
  * subclass, or shared objects among the args.
  */
 function runLoaded(message: StartMessage): Promise<unknown> {
-  return lazy<WorkerRunModule>("./_worker_run").then(({ runThreadBody }) =>
-    runThreadBody(message)
-  );
+  return lazy<WorkerRunModule>("../thread/_worker_run").then((
+    { runThreadBody },
+  ) => runThreadBody(message));
 }
 
 function threw(run: Run, error: unknown): void {
@@ -218,7 +216,7 @@ function fail(
   value: unknown,
   failed: boolean,
 ): Promise<void> {
-  return lazy<FailureModule>("./_worker_failure").then(({ failure }) =>
+  return lazy<FailureModule>("../thread/_worker_failure").then(({ failure }) =>
     post(run, failure(error, value, failed, run.message.name, sourceOf(run)))
   );
 }
@@ -285,71 +283,10 @@ interface DirectoryPort {
 let directoryPort: DirectoryPort | undefined;
 
 async function lateError(name: string, error: unknown): Promise<void> {
-  const { formatThrown } = await lazy<ThreadModule>("./thread");
+  const { formatThrown } = await lazy<ThreadModule>("../thread/thread");
   writeStderr(
     `Exception in thread ${name} after its target returned:\n${
       formatThrown(error)
     }\n`,
   );
-}
-
-/**
- * An uncaught error in the shape `serializeError` gives, without loading it:
- * name, message and stack (Python's view of an error), or the thrown value.
- */
-function briefError(error: unknown): object {
-  if (error instanceof Error) {
-    const { name, message, stack } = error;
-    return { error: true, name, message, stack };
-  }
-  try {
-    return { error: false, value: structuredClone(error) };
-  } catch {
-    return { error: false, value: String(error) };
-  }
-}
-
-// The symbol shareable classes implement (transfer/shareable.ts), by its
-// global registry key: importing that module here would slow every start.
-const toShared = Symbol.for("@threading/threading.toShared");
-
-/**
- * Whether a return value needs the codec: it holds a function or a symbol
- * (which the codec explains), a shared object (which it turns into a
- * handle), or nests deeper than the codec's bound (`MAX_DEPTH` of
- * `value_codec.ts`, 1000, which the codec refuses). Plain data goes to
- * `postMessage` as it is (which refuses a proxy: the failure path names it).
- */
-function needsCodec(value: unknown, seen: Set<object>, depth = 0): boolean {
-  if (typeof value === "function" || typeof value === "symbol") return true;
-  if (typeof value !== "object" || value === null) return false;
-  if (toShared in value || depth >= 1000) return true;
-  if (seen.has(value)) return false;
-  seen.add(value);
-  if (value instanceof Map) {
-    for (const [k, v] of value) {
-      if (needsCodec(k, seen, depth + 1) || needsCodec(v, seen, depth + 1)) {
-        return true;
-      }
-    }
-    return false;
-  }
-  if (value instanceof Set) {
-    for (const v of value) if (needsCodec(v, seen, depth + 1)) return true;
-    return false;
-  }
-  if (
-    !Array.isArray(value) &&
-    Object.prototype.toString.call(value) !== "[object Object]"
-  ) return false;
-  // Own keys, not indices up to the length: a sparse array costs its
-  // elements. One with many holes needs the codec (Bun's postMessage would
-  // visit every index).
-  const keys = Object.keys(value);
-  if (Array.isArray(value) && value.length - keys.length > 1024) return true;
-  for (const key of keys) {
-    const item = (value as Record<string, unknown>)[key];
-    if (needsCodec(item, seen, depth + 1)) return true;
-  }
-  return false;
 }

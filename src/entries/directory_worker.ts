@@ -1,5 +1,5 @@
 /**
- * The shared-buffer directory's worker (see `_directory.ts`): a daemon that
+ * The shared-buffer directory's worker (see `transfer/_directory.ts`): a daemon that
  * runs no user code. It keeps every buffer registered with it and answers
  * requests for them, sleeping in `Atomics.wait` on the doorbell between
  * requests and reading its ports with `receiveMessageOnPort`, so that it
@@ -11,26 +11,19 @@ import {
   type MessagePort,
   receiveMessageOnPort,
 } from "../runtime/message_channel.ts";
-import { findParent, type ParentHandle } from "../runtime/worker_scope.ts";
+import { bootWorker } from "../runtime/worker_scope.ts";
 import { notify, waitSync } from "../_shm/futex.ts";
 import {
   BELL,
   type DirectoryInit,
   type FromDirectory,
   type ToDirectory,
-} from "./_directory_protocol.ts";
+} from "../transfer/_directory_protocol.ts";
 
-// Listens before the first `await`: web workers drop earlier messages.
-const found = findParent();
-if (found instanceof Promise) void found.then(listen);
-else listen(found);
-
-function listen(parent: ParentHandle | null): void {
-  parent?.onMessage((data) => {
-    parent.close();
-    serve(data as DirectoryInit);
-  });
-}
+bootWorker((data, parent) => {
+  parent.close();
+  serve(data as DirectoryInit);
+});
 
 /** A request that waits for a buffer the directory has not read yet. */
 interface Pending {
