@@ -60,3 +60,22 @@ test("a thread whose worker cannot start rejects join() with one clear error, an
   );
   assert.match(stderr, /start_failure_missing_module/);
 });
+
+test("a ThreadPoolExecutor whose workers cannot start fails its futures with BrokenExecutorError instead of hanging", async () => {
+  const fixture = "tests/fixtures/executor_start_failure";
+  if (runtimeName === "deno") {
+    const { code, stdout, stderr } = await runDenoWithoutPermissions(
+      scriptPath(fixture),
+    );
+    assert.equal(code, 0, stderr);
+    assert.match(
+      stdout,
+      /^first: BrokenExecutorError: The thread pool cannot start its workers: Deno may not read the library's worker module \([^)]*pool_worker\.ts\): run the program with --allow-read, or --allow-read=\S+ to allow the library's files only\nsecond: BrokenExecutorError: Cannot submit task: The thread pool cannot start its workers: Deno may not read [^\n]*\nend of main\n$/,
+    );
+    assert.doesNotMatch(stderr, /Uncaught|never resolved/);
+  }
+  // Everywhere (Deno with its permissions): the same program runs its tasks.
+  const { code, stdout, stderr } = await runScript(fixture);
+  assert.equal(code, 0, stderr);
+  assert.equal(stdout, "first: 42\nsecond: 8\nend of main\n");
+});

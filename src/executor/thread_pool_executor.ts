@@ -6,6 +6,7 @@ import {
   TimeoutError,
 } from "../errors.ts";
 import { runtime } from "../runtime/detect.ts";
+import { unreadableModule } from "../runtime/unreadable_module.ts";
 import type { WorkerHandle } from "../runtime/types.ts";
 import { holdEventLoop } from "../sync/futex.ts";
 import { watch } from "../_watch.ts";
@@ -957,6 +958,16 @@ class Engine {
 
   spawn(): void {
     if (this.stopped || this.broken !== undefined) return;
+    const unreadable = unreadableModule(workerUrl);
+    if (unreadable !== undefined) {
+      // The worker would never load: fail now instead of waiting forever.
+      this.failPool(
+        new BrokenExecutorError(
+          `The thread pool cannot start its workers: ${unreadable}`,
+        ),
+      );
+      return;
+    }
     const index = this.workerCount++;
     const name = `${this.prefix}_${index}`;
     const workerBuffer = new SharedArrayBuffer(WORKER_INTS * 4);
@@ -1060,16 +1071,21 @@ class Engine {
       ? (error.stack ?? `${error.name}: ${error.message}`)
       : String(error);
     runtime.writeStderr(`Exception in initializer:\n${text}\n`);
-    this.broken = new BrokenExecutorError(
-      `A thread initializer failed, the thread pool is not usable anymore: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
-      { cause: error },
+    this.failPool(
+      new BrokenExecutorError(
+        `A thread initializer failed, the thread pool is not usable anymore: ${
+          error instanceof Error ? error.message : String(error)
+        }`,
+        { cause: error },
+      ),
     );
+  }
+
+  /** Marks the pool broken and fails every task that has not started. */
+  failPool(broken: BrokenExecutorError): void {
+    this.broken = broken;
     for (const task of [...this.tasks.values()]) {
-      if (this.withdraw(task, "failed")) {
-        task.future.setException(this.broken);
-      }
+      if (this.withdraw(task, "failed")) task.future.setException(broken);
     }
   }
 

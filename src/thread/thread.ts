@@ -6,6 +6,7 @@ import {
 import { inspect } from "node:util";
 import { ThreadExitError, ThreadStateError, TimeoutError } from "../errors.ts";
 import { runtime } from "../runtime/detect.ts";
+import { unreadableModule } from "../runtime/unreadable_module.ts";
 import { decode, encodeChecked, type Encoded } from "../transfer/codec.ts";
 import {
   deserializeError,
@@ -498,18 +499,10 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
       message.fields = encodeChecked(values, "this");
       message.fieldFunctions = functions;
     }
-    const missing = runtime.missingPermission(entryUrl);
-    if (missing !== undefined) {
+    const unreadable = unreadableModule(entryUrl);
+    if (unreadable !== undefined) {
       this.#failToStart(
-        new Error(
-          `Cannot start thread ${this.#name}: ${
-            RUNTIME_NAMES[runtime.name]
-          } may not read the library's worker module (${
-            decodeURIComponent(entryUrl.pathname)
-          }): run the program with ${missing}, or ${missing}=${
-            decodeURIComponent(new URL("../..", entryUrl).pathname)
-          } to allow the library's files only`,
-        ),
+        new Error(`Cannot start thread ${this.#name}: ${unreadable}`),
       );
       return this;
     }
@@ -767,8 +760,6 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
     }
   }
 }
-
-const RUNTIME_NAMES = { deno: "Deno", bun: "Bun", node: "Node" } as const;
 
 let exitHooked = false;
 
