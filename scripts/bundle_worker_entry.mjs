@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 // Writes src/entries/thread_worker_entry.generated.ts: the worker entry of
-// every thread (src/entries/thread_worker.ts) with the four modules it imports
-// (src/runtime/worker_scope.ts, src/thread/_protocol.ts,
-// src/transfer/needs_codec.ts, src/transfer/serialized_error.ts) inlined, so
-// that a thread's worker loads one module at start instead of five. In Bun,
+// every thread (src/entries/thread_worker.ts) with the seven import-free
+// modules it imports (listed in `inlined` below) inlined, so that a thread's
+// worker loads one module at start instead of eight. In Bun,
 // where a bare worker starts in a few milliseconds, each module a worker
 // loads costs it about half a millisecond.
 //
-// The five sources stay the truth: edit them, then run this script (any of
+// The eight sources stay the truth: edit them, then run this script (any of
 // `node`, `deno run -A`, `bun`). `--check` exits 1 when the file is stale
 // instead of writing it; tests/worker_entry_bundle_test.ts runs that, and
 // scripts/build_npm.ts regenerates the file before it compiles.

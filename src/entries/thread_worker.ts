@@ -6,13 +6,14 @@
  * Starting a worker costs mostly the code it loads and compiles: in Bun, where
  * a bare worker starts in a few milliseconds, each module adds about half a
  * millisecond and each async function a quarter on its first call. So this
- * module is small, imports only the protocol, the worker side of the runtime
+ * module is small, imports only the protocol (the thread's messages, and from
+ * `_shm/` its control block, fates and slots), the worker side of the runtime
  * adapter, the test for "does this value need the codec" and the core of the
  * error serializer (and no types from elsewhere: Bun resolves type-only
  * imports too), and runs a plain function target at once. Workers start on
- * `thread_worker_entry.generated.ts`, this module with those four inlined
+ * `thread_worker_entry.generated.ts`, this module with those seven inlined
  * (written by `scripts/bundle_worker_entry.mjs`: run it after editing any of
- * the five), so that they load one module, not five. The rest loads
+ * the eight), so that they load one module, not eight. The rest loads
  * when the thread needs it: `_worker_run.ts` for shared objects among the
  * args, a `moduleFunction` target or a `Thread` subclass; the codecs for a
  * return value or an error that need them; the library when the target
