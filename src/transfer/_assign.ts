@@ -1,6 +1,7 @@
 /**
  * Setting a decoded property the way `structuredClone` does: shared by the
- * args codec (`codec.ts`) and the queue and map codec (`value_codec.ts`).
+ * args codec (`codec.ts`), the queue and map codec (`value_codec.ts`) and
+ * the error codec (`error_codec.ts`).
  *
  * @module
  */
@@ -19,4 +20,21 @@ export function assign(
       configurable: true,
     });
   } else out[key] = value;
+}
+
+/**
+ * Sets `target[key]` as a non-enumerable data property, as an error's own
+ * `name`, `stack`, `cause` and `errors` are.
+ */
+export function defineHidden(
+  target: object,
+  key: string,
+  value: unknown,
+): void {
+  Object.defineProperty(target, key, {
+    value,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
 }

@@ -26,7 +26,7 @@ import {
   toShared,
 } from "./shareable.ts";
 import { MAX_DEPTH } from "./value_codec.ts";
-import { assign } from "./_assign.ts";
+import { assign, defineHidden } from "./_assign.ts";
 import { SPARSE_HOLES } from "./needs_codec.ts";
 
 const HANDLE = "__threading_shared__";
@@ -252,15 +252,6 @@ function check(
   return shared;
 }
 
-function define(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, {
-    value,
-    writable: true,
-    enumerable: false,
-    configurable: true,
-  });
-}
-
 /** A copy of a checked value with shared objects as handles. */
 function copy(value: unknown, memo: Map<object, unknown>): unknown {
   if (typeof value !== "object" || value === null) return value;
@@ -279,9 +270,9 @@ function copy(value: unknown, memo: Map<object, unknown>): unknown {
       Object.getPrototypeOf(value),
     ) as Error;
     memo.set(value, out);
-    define(out, "stack", value.stack);
+    defineHidden(out, "stack", value.stack);
     if (Object.hasOwn(value, "cause")) {
-      define(out, "cause", copy(value.cause, memo));
+      defineHidden(out, "cause", copy(value.cause, memo));
     }
     return out;
   }
@@ -331,7 +322,7 @@ function walkDecode(value: unknown, memo: Map<object, unknown>): unknown {
   if (error) {
     memo.set(value, value);
     if (Object.hasOwn(value, "cause")) {
-      define(value, "cause", walkDecode(value.cause, memo));
+      defineHidden(value, "cause", walkDecode(value.cause, memo));
     }
     return value;
   }

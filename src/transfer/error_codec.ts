@@ -24,6 +24,7 @@ import {
   cloneOrDescribe,
   type SerializedError,
 } from "./serialized_error.ts";
+import { defineHidden } from "./_assign.ts";
 
 export type { SerializedError } from "./serialized_error.ts";
 
@@ -87,28 +88,13 @@ export function deserializeError(data: SerializedError): unknown {
     error = new Ctor(data.message);
   }
   if (error.name !== data.name) {
-    Object.defineProperty(error, "name", {
-      value: data.name,
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
+    defineHidden(error, "name", data.name);
   }
   if (data.stack !== undefined) {
-    Object.defineProperty(error, "stack", {
-      value: data.stack,
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
+    defineHidden(error, "stack", data.stack);
   }
   if (data.cause !== undefined) {
-    Object.defineProperty(error, "cause", {
-      value: deserializeError(data.cause),
-      writable: true,
-      configurable: true,
-      enumerable: false,
-    });
+    defineHidden(error, "cause", deserializeError(data.cause));
   }
   if (data.props !== undefined) Object.assign(error, data.props);
   return error;

@@ -61,7 +61,7 @@ import {
   type SharedState,
   toShared,
 } from "./shareable.ts";
-import { assign } from "./_assign.ts";
+import { assign, defineHidden } from "./_assign.ts";
 
 /** Options of {@linkcode encodeValue}, for error messages. */
 export interface EncodeValueOptions {
@@ -1670,13 +1670,13 @@ class Decoder {
       ? new AggregateError([], message)
       : new Ctor(message);
     this.fillIn(id, error);
-    if (error.name !== name) define(error, "name", name);
-    if (stack !== undefined) define(error, "stack", stack);
+    if (error.name !== name) defineHidden(error, "name", name);
+    if (stack !== undefined) defineHidden(error, "stack", stack);
     else delete (error as { stack?: string }).stack;
-    if (this.u8() === 1) define(error, "cause", this.value());
+    if (this.u8() === 1) defineHidden(error, "cause", this.value());
     if (aggregate) {
       const errors = this.value();
-      define(error, "errors", Array.isArray(errors) ? errors : []);
+      defineHidden(error, "errors", Array.isArray(errors) ? errors : []);
     }
     this.fill(error as unknown as Record<string, unknown>, this.varint());
     return error;
@@ -1685,15 +1685,6 @@ class Decoder {
 
 function isBuffer(value: unknown): value is ArrayBuffer | SharedArrayBuffer {
   return value instanceof ArrayBuffer || value instanceof SharedArrayBuffer;
-}
-
-function define(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, {
-    value,
-    writable: true,
-    enumerable: false,
-    configurable: true,
-  });
 }
 
 const decoder = new Decoder();
