@@ -1,4 +1,5 @@
-import type { WorkerHandle } from "./types.ts";
+import type { ParentHandle, Runtime, WorkerHandle } from "./types.ts";
+import * as scope from "./worker_scope.ts";
 
 /** The subset of the web `Worker` that the adapters use. */
 export interface WebWorker {
@@ -58,3 +59,19 @@ export function spawnWebWorker(url: URL, name?: string): WorkerHandle {
     unref: () => worker.unref?.(),
   };
 }
+
+/**
+ * The worker side of a runtime whose threads are web `Worker`s (Deno, Bun):
+ * the global scope's parent port, exit and stderr.
+ */
+export const webWorkerSide: Pick<
+  Runtime,
+  "parent" | "exitThread" | "onThreadExit" | "onUncaughtError" | "writeStderr"
+> = {
+  // Synchronous here: only a Node before 20.16 gets a Promise.
+  parent: () => scope.findParent() as ParentHandle | null,
+  exitThread: scope.exitThread,
+  onThreadExit: scope.onThreadExit,
+  onUncaughtError: scope.onUncaughtError,
+  writeStderr: scope.writeStderr,
+};

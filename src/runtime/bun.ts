@@ -1,13 +1,6 @@
-import { spawnWebWorker } from "./_web_worker.ts";
+import { spawnWebWorker, webWorkerSide } from "./_web_worker.ts";
 import { readTextFile } from "./_read_text.ts";
-import type { ParentHandle, Runtime } from "./types.ts";
-import {
-  exitThread,
-  findParent,
-  onThreadExit,
-  onUncaughtError,
-  writeStderr,
-} from "./worker_scope.ts";
+import type { Runtime } from "./types.ts";
 
 /**
  * The adapter for Bun: its web `Worker`, which starts fastest and can be
@@ -23,12 +16,7 @@ export function createBunRuntime(): Runtime {
     hardwareConcurrency: nav.hardwareConcurrency,
     spareWorkers: true,
     spawn: (url, options = {}) => spawnWebWorker(url, options.name),
-    // Synchronous here: only a Node before 20.16 gets a Promise.
-    parent: () => findParent() as ParentHandle | null,
-    exitThread,
-    onThreadExit,
-    onUncaughtError,
-    writeStderr,
+    ...webWorkerSide,
     readTextFile,
     missingPermission: () => undefined,
   };

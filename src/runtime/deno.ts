@@ -1,14 +1,7 @@
 import { spawnNodeWorker, type WorkerThreads } from "./_node_worker.ts";
-import { spawnWebWorker } from "./_web_worker.ts";
+import { spawnWebWorker, webWorkerSide } from "./_web_worker.ts";
 import { readTextFile } from "./_read_text.ts";
-import type { ParentHandle, Runtime } from "./types.ts";
-import {
-  exitThread,
-  findParent,
-  onThreadExit,
-  onUncaughtError,
-  writeStderr,
-} from "./worker_scope.ts";
+import type { Runtime } from "./types.ts";
 
 /** Whether Deno lets this program read `path` without asking. */
 function canRead(path: URL): boolean {
@@ -52,12 +45,7 @@ export function createDenoRuntime(): Runtime {
           options.name,
         )
         : spawnWebWorker(url, options.name),
-    // Synchronous here: only a Node before 20.16 gets a Promise.
-    parent: () => findParent() as ParentHandle | null,
-    exitThread,
-    onThreadExit,
-    onUncaughtError,
-    writeStderr,
+    ...webWorkerSide,
     // Asks nothing: without read permission, Deno would prompt or throw.
     readTextFile: (url) =>
       url.startsWith("file:") && canRead(new URL(url))
