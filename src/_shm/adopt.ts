@@ -11,8 +11,14 @@
  *    {@linkcode adopting}, and the constructor takes the checked memory with
  *    {@linkcode adopted} instead of allocating new memory.
  *
+ * The sync primitives (`Lock`, `RLock`, `Event`, `Semaphore`, `Barrier`)
+ * share one layout: their own cells, then an object id, then the type tag
+ * ({@linkcode primitiveCells}, {@linkcode adoptedCells},
+ * {@linkcode checkedPrimitiveCells}).
+ *
  * @module
  */
+import { newObjectId } from "./object_id.ts";
 
 // What the constructor running inside `adopting()` takes, and for which tag.
 let pendingTag: string | undefined;
@@ -94,4 +100,37 @@ export function adopted<M>(tag: string): M | undefined {
   pendingTag = undefined;
   pending = undefined;
   return memory;
+}
+
+/**
+ * Fresh memory of a sync primitive of class tag `tag`: `fields` cells of its
+ * own, then a new object id (at index `fields`), then the type tag.
+ */
+export function primitiveCells(tag: string, fields: number): Int32Array {
+  const cells = newCells(fields + 2, fields + 1, tag);
+  cells[fields] = newObjectId();
+  return cells;
+}
+
+/**
+ * In the constructor of a sync primitive of class tag `tag`: the memory
+ * {@linkcode adopting} hands over, or fresh {@linkcode primitiveCells}.
+ */
+export function adoptedCells(tag: string, fields: number): Int32Array {
+  return adopted<Int32Array>(tag) ?? primitiveCells(tag, fields);
+}
+
+/**
+ * {@linkcode checkedCells} for the memory of a sync primitive laid out by
+ * {@linkcode primitiveCells}.
+ *
+ * @throws {TypeError} from {@linkcode notMemoryOf} when it is not one.
+ */
+export function checkedPrimitiveCells(
+  data: unknown,
+  tag: string,
+  fields: number,
+  what: string,
+): Int32Array {
+  return checkedCells(data, fields + 2, fields + 1, tag, what);
 }

@@ -62,20 +62,79 @@ export function isLockable(value: unknown): value is Lockable {
     releaseSave in value;
 }
 
-/** A `Disposable` that calls `release` once, however often it is disposed. */
-export function releaser(release: () => void): Disposable {
+/** What `lock()`, `lockSync()` and `withLock()` need of a lock or semaphore. */
+export interface Holdable {
+  /** Acquires without blocking the event loop. */
+  acquire(options?: WaitOptions): Promise<boolean>;
+  /** Acquires, blocking the thread. */
+  acquireSync(options?: WaitSyncOptions): boolean;
+  /** Releases once. */
+  release(): void;
+}
+
+/**
+ * `lock()`: acquires `held` and returns a `Disposable` that releases it.
+ *
+ * @param what The held object in the timeout's message (`"the lock"`).
+ * @throws {TimeoutError} when it was not acquired in time.
+ */
+export function holdAsync(
+  held: Holdable,
+  options: WaitOptions | undefined,
+  what: string,
+): Promise<Disposable> {
+  return held.acquire(options).then((acquired) => {
+    if (!acquired) throw lockTimeout(what, options);
+    return releaser(held);
+  });
+}
+
+/**
+ * `lockSync()`: acquires `held`, blocking, and returns a `Disposable` that
+ * releases it.
+ *
+ * @param what The held object in the timeout's message (`"the lock"`).
+ * @throws {TimeoutError} when it was not acquired in time.
+ */
+export function holdSync(
+  held: Holdable,
+  options: WaitSyncOptions | undefined,
+  what: string,
+): Disposable {
+  if (!held.acquireSync(options)) throw lockTimeout(what, options);
+  return releaser(held);
+}
+
+/**
+ * `withLock()`: runs `fn` while holding `held` and releases it afterwards,
+ * also when `fn` throws.
+ *
+ * @param what The held object in the callback's message (`"the lock"`).
+ * @throws {TypeError} at once when `fn` is not a function.
+ */
+export function runHolding<T>(
+  held: Holdable,
+  fn: () => T | Promise<T>,
+  what: string,
+): Promise<T> {
+  checkCallback(fn, `run with ${what}`);
+  return runAcquired(held, fn);
+}
+
+/** A `Disposable` that releases `held` once, however often it is disposed. */
+function releaser(held: Holdable): Disposable {
   let done = false;
   return {
     [Symbol.dispose](): void {
       if (done) return;
       done = true;
-      release();
+      held.release();
     },
   };
 }
 
 /** The error `lock()`/`lockSync()` throw when the lock was not acquired in time. */
-export function lockTimeout(what: string, options: unknown): TimeoutError {
+function lockTimeout(what: string, options: unknown): TimeoutError {
   const timeout = (options as { timeout?: number } | undefined)?.timeout;
   return new TimeoutError(
     timeout === undefined || timeout === null
@@ -93,16 +152,15 @@ export function checkCallback(fn: unknown, action: string): void {
   }
 }
 
-/** Runs `fn` between an acquire that already succeeded and `release`, awaiting its result. */
-export async function runHolding<T>(
-  acquired: Promise<boolean>,
+/** Acquires `held`, runs `fn` and releases it, awaiting `fn`'s result. */
+async function runAcquired<T>(
+  held: Holdable,
   fn: () => T | Promise<T>,
-  release: () => void,
 ): Promise<T> {
-  await acquired;
+  await held.acquire();
   try {
     return await fn();
   } finally {
-    release();
+    held.release();
   }
 }

@@ -25,8 +25,13 @@ import {
   type WaitSyncOptions,
 } from "../wait_options.ts";
 import { optionsSignal, waitTimeout } from "./acquire_options.ts";
-import { formatId, newObjectId } from "../_shm/object_id.ts";
-import { adopted, adopting, checkedCells, newCells } from "../_shm/adopt.ts";
+import { formatId } from "../_shm/object_id.ts";
+import {
+  adopted,
+  adopting,
+  checkedPrimitiveCells,
+  primitiveCells,
+} from "../_shm/adopt.ts";
 import { Condition } from "./condition.ts";
 import { Lock } from "./lock.ts";
 
@@ -42,10 +47,8 @@ const BROKEN = -2;
 const STATE = 0;
 /** Parties inside `wait()`: gathering, or leaving. */
 const COUNT = 1;
+/** The object id (the type tag follows: see `_shm/adopt.ts`). */
 const ID = 2;
-/** The cell that holds the type tag (see `_shm/adopt.ts`). */
-const TYPE_TAG = 3;
-const WORDS = 4;
 const TAG = "threading.Barrier";
 
 /**
@@ -191,8 +194,7 @@ export class Barrier {
     this.#args = args;
     this.#parties = parties;
     this.#cond = new Condition(new Lock());
-    this.#cells = newCells(WORDS, TYPE_TAG, TAG);
-    this.#cells[ID] = newObjectId();
+    this.#cells = primitiveCells(TAG, ID);
   }
 
   /** The number of threads that must call `wait()` for them all to pass. */
@@ -288,13 +290,7 @@ export class Barrier {
             () => this.#state() !== FILLING,
             { timeout },
           );
-          if (!passed) {
-            this.#setState(BROKEN);
-            throw new BrokenBarrierError(
-              `The barrier broke: this party's timeout of ${timeout} ms passed`,
-            );
-          }
-          if (this.#state() < 0) throw new BrokenBarrierError();
+          this.#checkPassed(passed, timeout);
         }
         return index;
       } finally {
@@ -396,6 +392,20 @@ export class Barrier {
     };
   }
 
+  /**
+   * After a party's wait for the cycle to fill: breaks the barrier when the
+   * timeout passed, and throws when the barrier broke meanwhile.
+   */
+  #checkPassed(passed: boolean, timeout: number): void {
+    if (!passed) {
+      this.#setState(BROKEN);
+      throw new BrokenBarrierError(
+        `The barrier broke: this party's timeout of ${timeout} ms passed`,
+      );
+    }
+    if (this.#state() < 0) throw new BrokenBarrierError();
+  }
+
   async #waitAsync(
     timeout: number,
     signal: AbortSignal | undefined,
@@ -424,13 +434,7 @@ export class Barrier {
             this.#setState(BROKEN);
             throw reason;
           }
-          if (!passed) {
-            this.#setState(BROKEN);
-            throw new BrokenBarrierError(
-              `The barrier broke: this party's timeout of ${timeout} ms passed`,
-            );
-          }
-          if (this.#state() < 0) throw new BrokenBarrierError();
+          this.#checkPassed(passed, timeout);
         }
         return index;
       } finally {
@@ -502,6 +506,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 registerShareable(TAG, (data) => {
   const state = (data ?? {}) as BarrierData;
-  const view = checkedCells(state.cells, WORDS, TYPE_TAG, TAG, "a Barrier");
+  const view = checkedPrimitiveCells(state.cells, TAG, ID, "a Barrier");
   return adopting(TAG, { ...state, view }, () => new Barrier(1));
 });

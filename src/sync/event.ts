@@ -17,18 +17,20 @@ import {
   waitLoopAsync,
   waitLoopSync,
 } from "../_shm/wait_loop.ts";
-import { formatId, newObjectId } from "../_shm/object_id.ts";
-import { adopted, adopting, checkedCells, newCells } from "../_shm/adopt.ts";
+import { formatId } from "../_shm/object_id.ts";
+import {
+  adoptedCells,
+  adopting,
+  checkedPrimitiveCells,
+} from "../_shm/adopt.ts";
 import { notify } from "../_shm/futex.ts";
 
 /** 1 while set. */
 const FLAG = 0;
 /** Moves on with every `set()` of a clear event; waiters sleep on it. */
 const GENERATION = 1;
+/** The object id (the type tag follows: see `_shm/adopt.ts`). */
 const ID = 2;
-/** The cell that holds the type tag (see `_shm/adopt.ts`). */
-const TYPE_TAG = 3;
-const WORDS = 4;
 const TAG = "threading.Event";
 
 /**
@@ -57,13 +59,7 @@ export class Event {
 
   /** Creates a clear event. */
   constructor() {
-    const shared = adopted<Int32Array>(TAG);
-    if (shared !== undefined) {
-      this.#cells = shared;
-      return;
-    }
-    this.#cells = newCells(WORDS, TYPE_TAG, TAG);
-    this.#cells[ID] = newObjectId();
+    this.#cells = adoptedCells(TAG, ID);
   }
 
   /**
@@ -236,7 +232,7 @@ registerShareable(
   (data) =>
     adopting(
       TAG,
-      checkedCells(data, WORDS, TYPE_TAG, TAG, "an Event"),
+      checkedPrimitiveCells(data, TAG, ID, "an Event"),
       () => new Event(),
     ),
 );

@@ -17,15 +17,18 @@ import {
   optionsSignal,
 } from "./acquire_options.ts";
 import { getIdent } from "../_shm/ident.ts";
-import { formatId, newObjectId } from "../_shm/object_id.ts";
-import { adopted, adopting, checkedCells, newCells } from "../_shm/adopt.ts";
+import { formatId } from "../_shm/object_id.ts";
+import {
+  adoptedCells,
+  adopting,
+  checkedPrimitiveCells,
+} from "../_shm/adopt.ts";
 import {
   acquireRestore,
   acquireRestoreSync,
-  checkCallback,
+  holdAsync,
+  holdSync,
   isOwned,
-  lockTimeout,
-  releaser,
   releaseSave,
   runHolding,
 } from "./_lockable.ts";
@@ -41,10 +44,8 @@ import {
   unlocked,
 } from "./_mutex.ts";
 
+/** The object id, after the mutex (the type tag follows: see `_shm/adopt.ts`). */
 const ID = MUTEX_WORDS;
-/** The cell that holds the type tag (see `_shm/adopt.ts`). */
-const TYPE_TAG = MUTEX_WORDS + 1;
-const WORDS = MUTEX_WORDS + 2;
 const TAG = "threading.Lock";
 
 /**
@@ -93,13 +94,7 @@ export class Lock {
 
   /** Creates an unlocked lock. */
   constructor() {
-    const shared = adopted<Int32Array>(TAG);
-    if (shared !== undefined) {
-      this.#cells = shared;
-      return;
-    }
-    this.#cells = newCells(WORDS, TYPE_TAG, TAG);
-    this.#cells[ID] = newObjectId();
+    this.#cells = adoptedCells(TAG, ID);
   }
 
   /**
@@ -266,10 +261,7 @@ export class Lock {
    * ```
    */
   lock(options?: WaitOptions): Promise<Disposable> {
-    return this.acquire(options).then((acquired) => {
-      if (!acquired) throw lockTimeout("the lock", options);
-      return releaser(() => this.release());
-    });
+    return holdAsync(this, options, "the lock");
   }
 
   /**
@@ -296,8 +288,7 @@ export class Lock {
    * ```
    */
   lockSync(options?: WaitSyncOptions): Disposable {
-    if (!this.acquireSync(options)) throw lockTimeout("the lock", options);
-    return releaser(() => this.release());
+    return holdSync(this, options, "the lock");
   }
 
   /**
@@ -318,8 +309,7 @@ export class Lock {
    * ```
    */
   withLock<T>(fn: () => T | Promise<T>): Promise<T> {
-    checkCallback(fn, "run with the lock");
-    return runHolding(this.acquire(), fn, () => this.release());
+    return runHolding(this, fn, "the lock");
   }
 
   /**
@@ -393,7 +383,7 @@ registerShareable(
   (data) =>
     adopting(
       TAG,
-      checkedCells(data, WORDS, TYPE_TAG, TAG, "a Lock"),
+      checkedPrimitiveCells(data, TAG, ID, "a Lock"),
       () => new Lock(),
     ),
 );

@@ -17,15 +17,18 @@ import {
   acquireTimeout,
   optionsSignal,
 } from "./acquire_options.ts";
-import { formatId, newObjectId } from "../_shm/object_id.ts";
-import { adopted, adopting, checkedCells, newCells } from "../_shm/adopt.ts";
+import { formatId } from "../_shm/object_id.ts";
+import {
+  adoptedCells,
+  adopting,
+  checkedPrimitiveCells,
+} from "../_shm/adopt.ts";
 import {
   acquireRestore,
   acquireRestoreSync,
-  checkCallback,
+  holdAsync,
+  holdSync,
   isOwned,
-  lockTimeout,
-  releaser,
   releaseSave,
   runHolding,
 } from "./_lockable.ts";
@@ -46,10 +49,8 @@ import {
 const OWNER = HOLDER;
 /** How many times the owner acquired it. */
 const COUNT = MUTEX_WORDS;
+/** The object id (the type tag follows: see `_shm/adopt.ts`). */
 const ID = MUTEX_WORDS + 1;
-/** The cell that holds the type tag (see `_shm/adopt.ts`). */
-const TYPE_TAG = MUTEX_WORDS + 2;
-const WORDS = MUTEX_WORDS + 3;
 const TAG = "threading.RLock";
 const MAX_COUNT = 0x7fffffff;
 
@@ -90,13 +91,7 @@ export class RLock {
 
   /** Creates an unlocked re-entrant lock. */
   constructor() {
-    const shared = adopted<Int32Array>(TAG);
-    if (shared !== undefined) {
-      this.#cells = shared;
-      return;
-    }
-    this.#cells = newCells(WORDS, TYPE_TAG, TAG);
-    this.#cells[ID] = newObjectId();
+    this.#cells = adoptedCells(TAG, ID);
   }
 
   /**
@@ -277,10 +272,7 @@ export class RLock {
    * ```
    */
   lock(options?: WaitOptions): Promise<Disposable> {
-    return this.acquire(options).then((acquired) => {
-      if (!acquired) throw lockTimeout("the rlock", options);
-      return releaser(() => this.release());
-    });
+    return holdAsync(this, options, "the rlock");
   }
 
   /**
@@ -306,8 +298,7 @@ export class RLock {
    * ```
    */
   lockSync(options?: WaitSyncOptions): Disposable {
-    if (!this.acquireSync(options)) throw lockTimeout("the rlock", options);
-    return releaser(() => this.release());
+    return holdSync(this, options, "the rlock");
   }
 
   /**
@@ -327,8 +318,7 @@ export class RLock {
    * ```
    */
   withLock<T>(fn: () => T | Promise<T>): Promise<T> {
-    checkCallback(fn, "run with the rlock");
-    return runHolding(this.acquire(), fn, () => this.release());
+    return runHolding(this, fn, "the rlock");
   }
 
   /**
@@ -447,7 +437,7 @@ registerShareable(
   (data) =>
     adopting(
       TAG,
-      checkedCells(data, WORDS, TYPE_TAG, TAG, "an RLock"),
+      checkedPrimitiveCells(data, TAG, ID, "an RLock"),
       () => new RLock(),
     ),
 );

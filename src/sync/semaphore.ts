@@ -21,15 +21,15 @@ import {
 } from "./acquire_options.ts";
 import { deadlineOf } from "../_shm/deadline.ts";
 import { sleepOn, waitLoopAsync, waitLoopSync } from "../_shm/wait_loop.ts";
-import { formatId, newObjectId } from "../_shm/object_id.ts";
-import { adopted, adopting, checkedCells, newCells } from "../_shm/adopt.ts";
-import { notify } from "../_shm/futex.ts";
+import { formatId } from "../_shm/object_id.ts";
 import {
-  checkCallback,
-  lockTimeout,
-  releaser,
-  runHolding,
-} from "./_lockable.ts";
+  adopted,
+  adopting,
+  checkedPrimitiveCells,
+  primitiveCells,
+} from "../_shm/adopt.ts";
+import { notify } from "../_shm/futex.ts";
+import { holdAsync, holdSync, runHolding } from "./_lockable.ts";
 
 // Permits live in VALUE; blocking acquirers sleep on it while it is 0 and
 // async ones on SEQ (see `_mutex.ts` for why the two kinds are kept apart).
@@ -41,10 +41,8 @@ const ASYNC_WAITERS = 3;
 const BOUND = 4;
 /** 1 for a `BoundedSemaphore`. */
 const KIND = 5;
+/** The object id (the type tag follows: see `_shm/adopt.ts`). */
 const ID = 6;
-/** The cell that holds the type tag (see `_shm/adopt.ts`). */
-const TYPE_TAG = 7;
-const WORDS = 8;
 const TAG = "threading.Semaphore";
 /** The tag a `BoundedSemaphore` crosses threads with (revived by its own module). */
 export const BOUNDED_TAG = "threading.BoundedSemaphore";
@@ -70,7 +68,7 @@ export function reviveSemaphore<S>(
 ): S {
   return adopting(
     TAG,
-    checkedCells(data, WORDS, TYPE_TAG, TAG, what),
+    checkedPrimitiveCells(data, TAG, ID, what),
     make,
   );
 }
@@ -126,11 +124,10 @@ export class Semaphore {
         }`,
       );
     }
-    const cells = newCells(WORDS, TYPE_TAG, TAG);
+    const cells = primitiveCells(TAG, ID);
     cells[VALUE] = value;
     cells[BOUND] = bounded ? value : MAX_VALUE;
     cells[KIND] = bounded ? 1 : 0;
-    cells[ID] = newObjectId();
     this.#cells = cells;
   }
 
@@ -311,10 +308,7 @@ export class Semaphore {
    * ```
    */
   lock(options?: WaitOptions): Promise<Disposable> {
-    return this.acquire(options).then((acquired) => {
-      if (!acquired) throw lockTimeout(`the ${this.#what()}`, options);
-      return releaser(() => this.release());
-    });
+    return holdAsync(this, options, `the ${this.#what()}`);
   }
 
   /**
@@ -337,10 +331,7 @@ export class Semaphore {
    * ```
    */
   lockSync(options?: WaitSyncOptions): Disposable {
-    if (!this.acquireSync(options)) {
-      throw lockTimeout(`the ${this.#what()}`, options);
-    }
-    return releaser(() => this.release());
+    return holdSync(this, options, `the ${this.#what()}`);
   }
 
   /**
@@ -360,8 +351,7 @@ export class Semaphore {
    * ```
    */
   withLock<T>(fn: () => T | Promise<T>): Promise<T> {
-    checkCallback(fn, `run with the ${this.#what()}`);
-    return runHolding(this.acquire(), fn, () => this.release());
+    return runHolding(this, fn, `the ${this.#what()}`);
   }
 
   /**
