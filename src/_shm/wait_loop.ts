@@ -17,11 +17,15 @@ import { waitAsync, waitPlain, waitSync } from "./futex.ts";
 /** What an attempt returns to sleep: {@linkcode sleepOn} returns it. */
 export const SLEEP: unique symbol = Symbol("sleep");
 
-/** Where the loop sleeps next: `cell[index]`, while it holds `expected`. */
+/**
+ * Where the loop sleeps next: `cell[index]`, while it holds `expected`, for
+ * at most `time` ms.
+ */
 interface Sleep {
   cell: Int32Array;
   index: number;
   expected: number;
+  time: number;
 }
 
 /**
@@ -34,7 +38,12 @@ export type Attempt<T> = (left: number, timedOut: boolean) => T | typeof SLEEP;
 // Written by sleepOn as an attempt's last step and read by the loop at once,
 // with no code between: one record serves every loop, sync or async, with
 // nothing allocated per sleep.
-const next: Sleep = { cell: new Int32Array(0), index: 0, expected: 0 };
+const next: Sleep = {
+  cell: new Int32Array(0),
+  index: 0,
+  expected: 0,
+  time: 0,
+};
 
 /** Asks the loop to sleep on `cell[index]` while it holds `expected`. */
 export function sleepOn(
@@ -46,6 +55,22 @@ export function sleepOn(
   next.index = index;
   next.expected = expected;
   return SLEEP;
+}
+
+/**
+ * One turn of either loop: runs `attempt` with the time left, and when it
+ * asks to sleep, sets how long (at most `slice` ms) in `next`.
+ */
+function turn<T>(
+  deadline: number,
+  attempt: Attempt<T>,
+  slice: number,
+  timedOut: boolean,
+): T | typeof SLEEP {
+  const left = remaining(deadline);
+  const result = attempt(left, timedOut);
+  if (result === SLEEP) next.time = left < slice ? left : slice;
+  return result;
 }
 
 /**
@@ -63,15 +88,13 @@ export function waitLoopSync<T>(
   slice = Infinity,
   plain = false,
 ): T {
-  let timedOut = false;
-  for (;;) {
-    const left = remaining(deadline);
-    const result = attempt(left, timedOut);
+  for (let timedOut = false;;) {
+    const result = turn(deadline, attempt, slice, timedOut);
     if (result !== SLEEP) return result;
-    const time = left < slice ? left : slice;
+    const { cell, index, expected, time } = next;
     timedOut = (plain
-      ? waitPlain(next.cell, next.index, next.expected, time)
-      : waitSync(next.cell, next.index, next.expected, time)) === "timed-out";
+      ? waitPlain(cell, index, expected, time)
+      : waitSync(cell, index, expected, time)) === "timed-out";
   }
 }
 
@@ -90,18 +113,11 @@ export async function waitLoopAsync<T>(
   signal: AbortSignal | undefined,
   slice = Infinity,
 ): Promise<T> {
-  let timedOut = false;
-  for (;;) {
-    const left = remaining(deadline);
-    const result = attempt(left, timedOut);
+  for (let timedOut = false;;) {
+    const result = turn(deadline, attempt, slice, timedOut);
     if (result !== SLEEP) return result;
-    const time = left < slice ? left : slice;
-    timedOut = await waitAsync(
-      next.cell,
-      next.index,
-      next.expected,
-      time,
-      signal,
-    ) === "timed-out";
+    const { cell, index, expected, time } = next;
+    timedOut = await waitAsync(cell, index, expected, time, signal) ===
+      "timed-out";
   }
 }
