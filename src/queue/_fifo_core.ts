@@ -79,7 +79,14 @@ const MARKER = 0xffffffff;
 const NO_WRAP = 0xffffffff;
 const INITIAL_BYTES = 1024;
 
-const WORDS = { notEmpty: NOT_EMPTY, notFull: NOT_FULL, allDone: ALL_DONE };
+const WORDS = {
+  notEmpty: NOT_EMPTY,
+  notFull: NOT_FULL,
+  allDone: ALL_DONE,
+  getWaiters: GET_WAITERS,
+  putWaiters: PUT_WAITERS,
+  joinWaiters: JOIN_WAITERS,
+};
 
 /** The first-in first-out engine with a putters' and a getters' lock. */
 export class FifoQueueCore extends QueueCore {
@@ -186,7 +193,7 @@ export class FifoQueueCore extends QueueCore {
     let wake = false;
     lock(h, P_LOCK);
     try {
-      if (seq === seq) this.#leave(PUT_WAITERS, NOT_FULL, seq);
+      if (seq === seq) this.leave(PUT_WAITERS, NOT_FULL, seq);
       for (;;) {
         if (h[SHUTDOWN] !== 0) return SHUT;
         const max = h[MAXSIZE];
@@ -204,7 +211,7 @@ export class FifoQueueCore extends QueueCore {
                 this.seq = word;
                 return WAIT;
               }
-              this.#leave(PUT_WAITERS, NOT_FULL, word);
+              this.leave(PUT_WAITERS, NOT_FULL, word);
               continue;
             }
           }
@@ -305,7 +312,7 @@ export class FifoQueueCore extends QueueCore {
     let wake = false;
     lock(h, G_LOCK);
     try {
-      if (seq === seq) this.#leave(GET_WAITERS, NOT_EMPTY, seq);
+      if (seq === seq) this.leave(GET_WAITERS, NOT_EMPTY, seq);
       for (;;) {
         let head = u[HEAD];
         let tail = u[KNOWN_TAIL];
@@ -323,7 +330,7 @@ export class FifoQueueCore extends QueueCore {
             this.seq = word;
             return WAIT;
           }
-          this.#leave(GET_WAITERS, NOT_EMPTY, word);
+          this.leave(GET_WAITERS, NOT_EMPTY, word);
           continue;
         }
         const cap = this.#refresh();
@@ -353,11 +360,6 @@ export class FifoQueueCore extends QueueCore {
 
   // ---- waiting ----
 
-  /** Under the waiters' lock: undoes a registration unless a wake-up did. */
-  #leave(waiters: number, word: number, seq: number): void {
-    if (Atomics.load(this.h, word) === seq) Atomics.sub(this.h, waiters, 1);
-  }
-
   /** Wakes everyone counted in `waiters` (taking their lock to reset it). */
   #wake(lockIndex: number, waiters: number, word: number): void {
     const h = this.h;
@@ -379,7 +381,7 @@ export class FifoQueueCore extends QueueCore {
       ? [P_LOCK, PUT_WAITERS]
       : [T_LOCK, JOIN_WAITERS];
     lock(h, lockIndex);
-    this.#leave(waiters, word, seq);
+    this.leave(waiters, word, seq);
     unlock(h, lockIndex);
   }
 
@@ -415,11 +417,7 @@ export class FifoQueueCore extends QueueCore {
       const unfinished = (Atomics.load(h, PUT_COUNT) - done) | 0;
       if (unfinished <= 0) return false;
       Atomics.store(h, DONE_COUNT, (done + 1) | 0);
-      if (unfinished === 1 && h[JOIN_WAITERS] > 0) {
-        Atomics.add(h, ALL_DONE, 1);
-        Atomics.store(h, JOIN_WAITERS, 0);
-        wake = true;
-      }
+      wake = this.lastTaskDone(unfinished);
       return true;
     } finally {
       unlock(h, T_LOCK);
@@ -431,12 +429,11 @@ export class FifoQueueCore extends QueueCore {
     const h = this.h;
     lock(h, T_LOCK);
     try {
-      if (seq === seq) this.#leave(JOIN_WAITERS, ALL_DONE, seq);
-      if (((Atomics.load(h, PUT_COUNT) - h[DONE_COUNT]) | 0) === 0) return DONE;
-      if (!register) return NOT_NOW;
-      Atomics.add(h, JOIN_WAITERS, 1);
-      this.seq = Atomics.load(h, ALL_DONE);
-      return WAIT;
+      return this.joinStep(
+        (Atomics.load(h, PUT_COUNT) - h[DONE_COUNT]) | 0,
+        register,
+        seq,
+      );
     } finally {
       unlock(h, T_LOCK);
     }
@@ -477,24 +474,13 @@ export class FifoQueueCore extends QueueCore {
           (h[DONE_COUNT] + Math.max(0, Math.min(dropped, unfinished))) | 0,
         );
       }
-      for (
-        const [word, waiters] of [
-          [NOT_EMPTY, GET_WAITERS],
-          [NOT_FULL, PUT_WAITERS],
-          [ALL_DONE, JOIN_WAITERS],
-        ]
-      ) {
-        Atomics.add(h, word, 1);
-        Atomics.store(h, waiters, 0);
-      }
+      this.bumpAll();
     } finally {
       unlock(h, T_LOCK);
       unlock(h, G_LOCK);
       unlock(h, P_LOCK);
     }
-    notify(h, NOT_EMPTY);
-    notify(h, NOT_FULL);
-    notify(h, ALL_DONE);
+    this.wakeAll();
   }
 }
 

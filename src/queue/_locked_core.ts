@@ -19,7 +19,6 @@ import {
   type QueueState,
   SHUT,
   SPINS,
-  WAIT,
 } from "./_queue_core.ts";
 import {
   ALL_DONE,
@@ -44,7 +43,14 @@ import {
 } from "./_stores.ts";
 import { growableBuffer } from "../_shm/growable_buffer.ts";
 
-const WORDS = { notEmpty: NOT_EMPTY, notFull: NOT_FULL, allDone: ALL_DONE };
+const WORDS = {
+  notEmpty: NOT_EMPTY,
+  notFull: NOT_FULL,
+  allDone: ALL_DONE,
+  getWaiters: GET_WAITERS,
+  putWaiters: PUT_WAITERS,
+  joinWaiters: JOIN_WAITERS,
+};
 
 /** The waiter count that goes with each futex word. */
 function waitersOf(word: number): number {
@@ -111,7 +117,7 @@ export class LockedQueueCore extends QueueCore {
     const h = this.h;
     lock(h, LOCK);
     Atomics.store(h, MAXSIZE, clampMaxsize(value));
-    this.#bump(PUT_WAITERS, NOT_FULL);
+    this.bump(PUT_WAITERS, NOT_FULL);
     unlock(h, LOCK);
     notify(h, NOT_FULL);
   }
@@ -133,28 +139,10 @@ export class LockedQueueCore extends QueueCore {
     return Atomics.load(this.h, UNFINISHED);
   }
 
-  /** Under the lock: registers the caller as a sleeper on `word`. */
-  #enter(waiters: number, word: number): number {
-    this.h[waiters]++;
-    this.seq = Atomics.load(this.h, word);
-    return WAIT;
-  }
-
-  /** Under the lock: undoes `#enter` unless a bump already did. */
-  #leave(waiters: number, word: number, seq: number): void {
-    if (Atomics.load(this.h, word) === seq) this.h[waiters]--;
-  }
-
-  /** Under the lock: wakes (after unlocking) everyone counted on `word`. */
-  #bump(waiters: number, word: number): void {
-    Atomics.add(this.h, word, 1);
-    this.h[waiters] = 0;
-  }
-
   protected unregister(word: number, seq: number): void {
     const h = this.h;
     lock(h, LOCK);
-    this.#leave(waitersOf(word), word, seq);
+    this.leave(waitersOf(word), word, seq);
     unlock(h, LOCK);
   }
 
@@ -169,20 +157,17 @@ export class LockedQueueCore extends QueueCore {
     let wake = false;
     lock(h, LOCK);
     try {
-      if (seq === seq) this.#leave(PUT_WAITERS, NOT_FULL, seq);
+      if (seq === seq) this.leave(PUT_WAITERS, NOT_FULL, seq);
       if (h[SHUTDOWN] !== 0) return SHUT;
       const count = h[COUNT];
       const max = h[MAXSIZE];
       if (max > 0 && count >= max) {
-        return register ? this.#enter(PUT_WAITERS, NOT_FULL) : NOT_NOW;
+        return register ? this.enter(PUT_WAITERS, NOT_FULL) : NOT_NOW;
       }
       this.#store.push(bytes, this.#source.of(bytes), length, priority, count);
       Atomics.store(h, COUNT, count + 1);
       h[UNFINISHED]++;
-      if (h[GET_WAITERS] > 0) {
-        this.#bump(GET_WAITERS, NOT_EMPTY);
-        wake = true;
-      }
+      wake = this.bumpIfWaiting(GET_WAITERS, NOT_EMPTY);
       return DONE;
     } finally {
       unlock(h, LOCK);
@@ -195,18 +180,15 @@ export class LockedQueueCore extends QueueCore {
     let wake = false;
     lock(h, LOCK);
     try {
-      if (seq === seq) this.#leave(GET_WAITERS, NOT_EMPTY, seq);
+      if (seq === seq) this.leave(GET_WAITERS, NOT_EMPTY, seq);
       const count = h[COUNT];
       if (count === 0) {
         if (h[SHUTDOWN] !== 0) return SHUT;
-        return register ? this.#enter(GET_WAITERS, NOT_EMPTY) : NOT_NOW;
+        return register ? this.enter(GET_WAITERS, NOT_EMPTY) : NOT_NOW;
       }
       this.length = this.#store.take(count);
       Atomics.store(h, COUNT, count - 1);
-      if (h[PUT_WAITERS] > 0) {
-        this.#bump(PUT_WAITERS, NOT_FULL);
-        wake = true;
-      }
+      wake = this.bumpIfWaiting(PUT_WAITERS, NOT_FULL);
       return DONE;
     } finally {
       unlock(h, LOCK);
@@ -218,9 +200,7 @@ export class LockedQueueCore extends QueueCore {
     const h = this.h;
     lock(h, LOCK);
     try {
-      if (seq === seq) this.#leave(JOIN_WAITERS, ALL_DONE, seq);
-      if (h[UNFINISHED] === 0) return DONE;
-      return register ? this.#enter(JOIN_WAITERS, ALL_DONE) : NOT_NOW;
+      return this.joinStep(h[UNFINISHED], register, seq);
     } finally {
       unlock(h, LOCK);
     }
@@ -254,10 +234,7 @@ export class LockedQueueCore extends QueueCore {
       const unfinished = h[UNFINISHED];
       if (unfinished <= 0) return false;
       Atomics.store(h, UNFINISHED, unfinished - 1);
-      if (unfinished === 1 && h[JOIN_WAITERS] > 0) {
-        this.#bump(JOIN_WAITERS, ALL_DONE);
-        wake = true;
-      }
+      wake = this.lastTaskDone(unfinished);
       return true;
     } finally {
       unlock(h, LOCK);
@@ -276,14 +253,10 @@ export class LockedQueueCore extends QueueCore {
         Atomics.store(h, COUNT, 0);
         Atomics.store(h, UNFINISHED, Math.max(0, h[UNFINISHED] - dropped));
       }
-      this.#bump(GET_WAITERS, NOT_EMPTY);
-      this.#bump(PUT_WAITERS, NOT_FULL);
-      this.#bump(JOIN_WAITERS, ALL_DONE);
+      this.bumpAll();
     } finally {
       unlock(h, LOCK);
     }
-    notify(h, NOT_EMPTY);
-    notify(h, NOT_FULL);
-    notify(h, ALL_DONE);
+    this.wakeAll();
   }
 }

@@ -23,6 +23,7 @@
  *
  * @module
  */
+import { notify } from "../_shm/futex.ts";
 import {
   QueueEmpty,
   QueueFull,
@@ -76,11 +77,17 @@ export interface Blocking {
   signal: AbortSignal | undefined;
 }
 
-/** Futex words of an engine's header: where each kind of sleeper waits. */
+/**
+ * Cells of an engine's header: the futex word each kind of sleeper waits on,
+ * and the count of those sleepers.
+ */
 export interface Words {
   notEmpty: number;
   notFull: number;
   allDone: number;
+  getWaiters: number;
+  putWaiters: number;
+  joinWaiters: number;
 }
 
 /** The shared engine of `Queue`, `LifoQueue`, `PriorityQueue` and `SimpleQueue`. */
@@ -134,6 +141,73 @@ export abstract class QueueCore {
   protected abstract spinWhileEmpty(): void;
   /** Re-reads shared state a while, until there may be room. */
   protected abstract spinWhileFull(): void;
+
+  // ---- sleepers' bookkeeping, under the lock that guards their count ----
+
+  /** Registers the caller as a sleeper on `word`; its value goes to `seq`. */
+  protected enter(waiters: number, word: number): number {
+    Atomics.add(this.h, waiters, 1);
+    this.seq = Atomics.load(this.h, word);
+    return WAIT;
+  }
+
+  /** Undoes {@linkcode enter} unless a wake-up already did (moving `word` on). */
+  protected leave(waiters: number, word: number, seq: number): void {
+    if (Atomics.load(this.h, word) === seq) Atomics.sub(this.h, waiters, 1);
+  }
+
+  /** Moves `word` on and forgets its sleepers; notify it after unlocking. */
+  protected bump(waiters: number, word: number): void {
+    Atomics.add(this.h, word, 1);
+    Atomics.store(this.h, waiters, 0);
+  }
+
+  /**
+   * When some thread sleeps on `word`, {@linkcode bump}s it: whether to
+   * notify it after unlocking.
+   */
+  protected bumpIfWaiting(waiters: number, word: number): boolean {
+    if (this.h[waiters] <= 0) return false;
+    this.bump(waiters, word);
+    return true;
+  }
+
+  /** `tryJoin` under the join sleepers' lock, with the tasks unfinished. */
+  protected joinStep(
+    unfinished: number,
+    register: boolean,
+    seq: number,
+  ): number {
+    const { joinWaiters, allDone } = this.#words;
+    if (seq === seq) this.leave(joinWaiters, allDone, seq);
+    if (unfinished === 0) return DONE;
+    return register ? this.enter(joinWaiters, allDone) : NOT_NOW;
+  }
+
+  /**
+   * `taskDone` under the join sleepers' lock, once it marked one of
+   * `unfinished` tasks done: whether to wake the joiners after unlocking.
+   */
+  protected lastTaskDone(unfinished: number): boolean {
+    const { joinWaiters, allDone } = this.#words;
+    return unfinished === 1 && this.bumpIfWaiting(joinWaiters, allDone);
+  }
+
+  /** `shutdown` under every lock: moves every sleeper's word on. */
+  protected bumpAll(): void {
+    const w = this.#words;
+    this.bump(w.getWaiters, w.notEmpty);
+    this.bump(w.putWaiters, w.notFull);
+    this.bump(w.joinWaiters, w.allDone);
+  }
+
+  /** `shutdown` after unlocking: wakes every sleeper. */
+  protected wakeAll(): void {
+    const w = this.#words;
+    notify(this.h, w.notEmpty);
+    notify(this.h, w.notFull);
+    notify(this.h, w.allDone);
+  }
 
   // ---- put ----
 
