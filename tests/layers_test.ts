@@ -38,6 +38,7 @@ const LAYERS: { name: string; members: string[] }[] = [
       "mod.ts",
       "testing.ts",
       "src/shareable_classes.ts",
+      "src/load_shareables.ts",
       "src/entries/",
     ],
   },
@@ -47,8 +48,8 @@ const LAYERS: { name: string; members: string[] }[] = [
 const UPWARD_ALLOWED: Record<string, string> = {
   "src/transfer/_library.ts -> mod.ts":
     "it hands all of the library's exports to targets compiled from source, so it binds the top layer",
-  "src/thread/_worker_run.ts -> src/shareable_classes.ts":
-    "a dynamic import: a thread's worker must register the shareable classes before it revives its args",
+  "src/thread/_worker_run.ts -> src/load_shareables.ts":
+    "a dynamic import: a thread's worker registers the classes of the shared objects among its args before it revives them",
   "src/entries/pool_worker.ts -> src/shareable_classes.ts":
     "a pool worker registers the shareable classes before it revives a task's args, as a thread's worker does",
 };

@@ -389,6 +389,8 @@ interface EncodedValue {
   h: boolean;
   /** The value, shared objects replaced by handles. */
   v: unknown;
+  /** When `h`: the class tags of the shared objects inside; absent: any. */
+  t?: string[];
 }
 
 /** How the worker finds the code to run. */

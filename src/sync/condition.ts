@@ -35,6 +35,8 @@ import {
 } from "./_lockable.ts";
 import type { Lock } from "./lock.ts";
 import { RLock } from "./rlock.ts";
+// Registers the Lock reviver: a condition over a Lock revives it.
+import "./lock.ts";
 
 // Waiters register while holding the lock and sleep after releasing it.
 // `notify(n)` hands out up to n credits and moves the notify generation on:

@@ -1,8 +1,8 @@
 /**
  * The general way a thread's worker starts its thread, loaded only when the
  * fast path of `worker_entry.ts` does not apply: shared objects among the
- * args (reviving them needs every shareable class, which
- * `shareable_classes.ts` loads), a `moduleFunction` target, or a `Thread`
+ * args (reviving them needs their classes, which `load_shareables.ts`
+ * loads), a `moduleFunction` target, or a `Thread`
  * subclass, whose instance is rebuilt here from its methods' source (see `_class_source.ts`) and its
  * fields, and recorded as the worker's current thread.
  *
@@ -19,9 +19,13 @@ type Fn = (...args: unknown[]) => unknown;
 
 /** Runs the thread's target, or its subclass's `run()`, and returns the result. */
 export async function runThreadBody(message: StartMessage): Promise<unknown> {
-  if (message.args.h || message.fields?.h) {
-    // Registers every shareable class before the handles are revived.
-    await import("../shareable_classes.ts");
+  const encoded = [message.args, message.fields].filter((e) => e?.h);
+  if (encoded.length > 0) {
+    // Registers the classes of the shared objects before they are revived.
+    const { loadShareables } = await import("../load_shareables.ts");
+    await loadShareables(
+      encoded.every((e) => e!.t) ? encoded.flatMap((e) => e!.t!) : undefined,
+    );
   }
   const spec = message.target;
   const programs = [

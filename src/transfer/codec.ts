@@ -39,6 +39,11 @@ export interface Encoded {
   h: boolean;
   /** The value with shared objects replaced by handles. */
   v: unknown;
+  /**
+   * When `h`: the class tags of the shared objects among the handles, so
+   * that the receiver loads only their classes; absent means "any".
+   */
+  t?: string[];
 }
 
 /**
@@ -53,7 +58,9 @@ export function encode(value: unknown, path: string): Encoded {
   if (!check(value, path, segments, new Set(), 0)) {
     return { h: false, v: value };
   }
-  return { h: true, v: copy(value, new Map()) };
+  const tags = new Set<string>();
+  const v = copy(value, new Map(), tags);
+  return { h: true, v, t: [...tags] };
 }
 
 /** Encodes and checks that every part can be cloned (one clone up front). */
@@ -253,10 +260,15 @@ function check(
 }
 
 /** A copy of a checked value with shared objects as handles. */
-function copy(value: unknown, memo: Map<object, unknown>): unknown {
+function copy(
+  value: unknown,
+  memo: Map<object, unknown>,
+  tags: Set<string>,
+): unknown {
   if (typeof value !== "object" || value === null) return value;
   if (isShareable(value)) {
     const shared: SharedState = value[toShared]();
+    tags.add(shared.tag);
     return { [HANDLE]: shared.tag, data: shared.data };
   }
   const error = isError(value);
@@ -272,20 +284,22 @@ function copy(value: unknown, memo: Map<object, unknown>): unknown {
     memo.set(value, out);
     defineHidden(out, "stack", value.stack);
     if (Object.hasOwn(value, "cause")) {
-      defineHidden(out, "cause", copy(value.cause, memo));
+      defineHidden(out, "cause", copy(value.cause, memo, tags));
     }
     return out;
   }
   if (value instanceof Map) {
     const out = new Map();
     memo.set(value, out);
-    for (const [k, v] of value) out.set(copy(k, memo), copy(v, memo));
+    for (const [k, v] of value) {
+      out.set(copy(k, memo, tags), copy(v, memo, tags));
+    }
     return out;
   }
   if (value instanceof Set) {
     const out = new Set();
     memo.set(value, out);
-    for (const v of value) out.add(copy(v, memo));
+    for (const v of value) out.add(copy(v, memo, tags));
     return out;
   }
   const keys = Object.keys(value);
@@ -296,7 +310,7 @@ function copy(value: unknown, memo: Map<object, unknown>): unknown {
     for (const key of keys) {
       entries.push([
         key,
-        copy((value as unknown as Record<string, unknown>)[key], memo),
+        copy((value as unknown as Record<string, unknown>)[key], memo, tags),
       ]);
     }
     return out;
@@ -307,7 +321,7 @@ function copy(value: unknown, memo: Map<object, unknown>): unknown {
     assign(
       out as Record<string, unknown>,
       key,
-      copy((value as Record<string, unknown>)[key], memo),
+      copy((value as Record<string, unknown>)[key], memo, tags),
     );
   }
   return out;
