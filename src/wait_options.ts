@@ -3,6 +3,10 @@
  *
  * @module
  */
+import { describe, invalid } from "./validate.ts";
+
+// src/sync/ still imports `describe` from here.
+export { describe };
 
 /**
  * Options for a wait: how long, and a signal that gives up early.
@@ -62,21 +66,14 @@ export function validateTimeout(
   name = "timeout",
 ): number {
   if (timeout === undefined || timeout === null) return Infinity;
-  if (typeof timeout !== "number") {
-    throw new TypeError(
-      `Cannot ${action} as '${name}' must be a non-negative number of milliseconds: received ${
-        describe(timeout)
-      }`,
-    );
-  }
-  if (!(timeout >= 0)) {
-    throw new RangeError(
-      `Cannot ${action} as '${name}' must be a non-negative number of milliseconds: received ${
-        describe(timeout)
-      }`,
-    );
-  }
-  return timeout;
+  if (typeof timeout === "number" && timeout >= 0) return timeout;
+  throw invalid(
+    action,
+    name,
+    "a non-negative number of milliseconds",
+    timeout,
+    typeof timeout === "number" ? RangeError : TypeError,
+  );
 }
 
 /**
@@ -90,28 +87,7 @@ export function validateSignal(
 ): AbortSignal | undefined {
   if (signal === undefined) return undefined;
   if (!(signal instanceof AbortSignal)) {
-    throw new TypeError(
-      `Cannot ${action} as 'signal' must be an AbortSignal: received ${
-        describe(signal)
-      }`,
-    );
+    throw invalid(action, "signal", "an AbortSignal", signal);
   }
   return signal;
-}
-
-/** Renders a bad value with its type, for error messages: `-1 (number)`. */
-export function describe(value: unknown): string {
-  let shown: string;
-  try {
-    shown = typeof value === "string" ? JSON.stringify(value) : String(value);
-  } catch {
-    shown = Object.prototype.toString.call(value);
-  }
-  if (shown.length > 60) shown = shown.slice(0, 57) + "...";
-  const type = value === null
-    ? "null"
-    : Array.isArray(value)
-    ? "array"
-    : typeof value;
-  return `${shown} (${type})`;
 }

@@ -20,11 +20,14 @@ const root = process.cwd();
 /**
  * The layers, lowest first. A file may import files of its own layer or of
  * a lower one; queue/ and collections/ share a layer and do not import each
- * other. `errors.ts` and `wait_options.ts` import nothing and serve every
- * layer, `_shm` included.
+ * other. `errors.ts`, `validate.ts` and `wait_options.ts` import nothing
+ * but each other and serve every layer, `_shm` included.
  */
 const LAYERS: { name: string; members: string[] }[] = [
-  { name: "base", members: ["src/errors.ts", "src/wait_options.ts"] },
+  {
+    name: "base",
+    members: ["src/errors.ts", "src/validate.ts", "src/wait_options.ts"],
+  },
   { name: "_shm", members: ["src/_shm/"] },
   { name: "runtime", members: ["src/runtime/"] },
   { name: "transfer", members: ["src/transfer/"] },

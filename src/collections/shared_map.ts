@@ -15,7 +15,7 @@ import {
   decodeValueAt,
   encodeValueToScratch,
 } from "../transfer/value_codec.ts";
-import { describe } from "../wait_options.ts";
+import { invalid } from "../validate.ts";
 import {
   copied,
   createMapState,
@@ -83,11 +83,7 @@ function encodeKey(key: unknown, action: string): number {
       keyLength = 1 + key.length * 2;
     }
   } else {
-    throw new TypeError(
-      `Cannot ${action} as 'key' must be a string or a number: received ${
-        describe(key)
-      }`,
-    );
+    throw invalid(action, "key", "a string or a number", key);
   }
   return hashKey(keyBytes, keyLength);
 }

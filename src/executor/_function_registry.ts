@@ -5,8 +5,10 @@
  *
  * @module
  */
-import { ModuleFunction } from "../thread/module_function.ts";
-import { describe } from "../wait_options.ts";
+import {
+  checkFunctionOrModule,
+  ModuleFunction,
+} from "../thread/module_function.ts";
 import {
   type FunctionSpec,
   specKey,
@@ -34,17 +36,8 @@ export class FunctionRegistry {
       const known = this.#ids.get(fn);
       if (known !== undefined) return known;
     }
-    if (typeof fn !== "function" && !(fn instanceof ModuleFunction)) {
-      throw new TypeError(
-        `Cannot ${action} as 'fn' must be a function or a moduleFunction(): received ${
-          describe(fn)
-        }`,
-      );
-    }
-    const spec = taskSpecOf(
-      fn as Parameters<typeof taskSpecOf>[0],
-      "the task",
-    );
+    checkFunctionOrModule(fn, action, "fn");
+    const spec = taskSpecOf(fn, "the task");
     const key = specKey(spec);
     let id = this.#byKey.get(key);
     if (id === undefined) {

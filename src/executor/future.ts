@@ -1,7 +1,7 @@
 import { CancelledError, InvalidStateError, TimeoutError } from "../errors.ts";
 import { runtime } from "../runtime/detect.ts";
+import { checkFunction } from "../validate.ts";
 import {
-  describe,
   validateSignal,
   validateTimeout,
   type WaitOptions,
@@ -196,13 +196,7 @@ export class Future<R = unknown> implements PromiseLike<R> {
    * @throws {TypeError} when `fn` is not a function.
    */
   addDoneCallback(fn: (future: Future<R>) => void): void {
-    if (typeof fn !== "function") {
-      throw new TypeError(
-        `Cannot add done callback as 'fn' must be a function: received ${
-          describe(fn)
-        }`,
-      );
-    }
+    checkFunction(fn, "add done callback", "fn");
     if (this.done()) this.#invoke(fn as (future: Future<unknown>) => void);
     else {
       (this.#callbacks ??= []).push(fn as (future: Future<unknown>) => void);

@@ -1,12 +1,21 @@
 import { runtime } from "../runtime/detect.ts";
 import { deadlineOf } from "../_shm/deadline.ts";
 import { watch } from "../_shm/watch.ts";
-import { ModuleFunction } from "../thread/module_function.ts";
+import {
+  checkFunctionOrModule,
+  type ModuleFunction,
+} from "../thread/module_function.ts";
 import { encodeChecked } from "../transfer/codec.ts";
 import { checkArity } from "../transfer/function_source.ts";
 import type { Sendable } from "../transfer/sendable.ts";
 import {
-  describe,
+  checkArray,
+  checkBoolean,
+  checkInteger,
+  checkOptions,
+  invalid,
+} from "../validate.ts";
+import {
   validateSignal,
   validateTimeout,
   type WaitOptions,
@@ -301,51 +310,27 @@ export class ThreadPoolExecutor {
    */
   constructor(options: ThreadPoolExecutorOptions = {}) {
     const action = "create executor";
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `Cannot ${action} as 'options' must be an object: received ${
-          describe(options)
-        }`,
-      );
-    }
+    checkOptions(options, action);
     const maxWorkers = options.maxWorkers ?? runtime.hardwareConcurrency;
-    if (typeof maxWorkers !== "number") {
-      throw new TypeError(
-        `Cannot ${action} as 'maxWorkers' must be an integer greater than 0: received ${
-          describe(maxWorkers)
-        }`,
-      );
-    }
-    if (!Number.isInteger(maxWorkers) || maxWorkers < 1) {
-      throw new RangeError(
-        `Cannot ${action} as 'maxWorkers' must be an integer greater than 0: received ${
-          describe(maxWorkers)
-        }`,
-      );
-    }
+    checkInteger(
+      maxWorkers,
+      action,
+      "maxWorkers",
+      1,
+      "an integer greater than 0",
+    );
     const prefix = options.threadNamePrefix;
     if (prefix !== undefined && typeof prefix !== "string") {
-      throw new TypeError(
-        `Cannot ${action} as 'threadNamePrefix' must be a string: received ${
-          describe(prefix)
-        }`,
-      );
+      throw invalid(action, "threadNamePrefix", "a string", prefix);
     }
     const maxQueue = options.maxQueue ?? Infinity;
-    if (typeof maxQueue !== "number") {
-      throw new TypeError(
-        `Cannot ${action} as 'maxQueue' must be a positive integer or Infinity: received ${
-          describe(maxQueue)
-        }`,
-      );
-    }
-    if (
-      maxQueue !== Infinity && (!Number.isInteger(maxQueue) || maxQueue < 1)
-    ) {
-      throw new RangeError(
-        `Cannot ${action} as 'maxQueue' must be a positive integer or Infinity: received ${
-          describe(maxQueue)
-        }`,
+    if (maxQueue !== Infinity) {
+      checkInteger(
+        maxQueue,
+        action,
+        "maxQueue",
+        1,
+        "a positive integer or Infinity",
       );
     }
     const idleTimeout = options.idleTimeout === undefined
@@ -353,33 +338,21 @@ export class ThreadPoolExecutor {
       : validateTimeout(options.idleTimeout, action, "idleTimeout");
     const abortRunning = options.abortRunning ?? "signal";
     if (abortRunning !== "signal" && abortRunning !== "terminate") {
-      throw new TypeError(
-        `Cannot ${action} as 'abortRunning' must be "signal" or "terminate": received ${
-          describe(abortRunning)
-        }`,
+      throw invalid(
+        action,
+        "abortRunning",
+        '"signal" or "terminate"',
+        abortRunning,
       );
     }
     let initializer: FunctionSpec | null = null;
     if (options.initializer !== undefined && options.initializer !== null) {
       const init = options.initializer;
-      if (init instanceof ModuleFunction || typeof init === "function") {
-        initializer = specOf(init, "the initializer");
-      } else {
-        throw new TypeError(
-          `Cannot ${action} as 'initializer' must be a function or a moduleFunction(): received ${
-            describe(init)
-          }`,
-        );
-      }
+      checkFunctionOrModule(init, action, "initializer");
+      initializer = specOf(init, "the initializer");
     }
     const initargs = options.initargs ?? [];
-    if (!Array.isArray(initargs)) {
-      throw new TypeError(
-        `Cannot ${action} as 'initargs' must be an array: received ${
-          describe(initargs)
-        }`,
-      );
-    }
+    checkArray(initargs, action, "initargs");
     const name = prefix ?? `ThreadPoolExecutor-${executorCounter++}`;
     this.#maxQueue = maxQueue;
     this.#engine = new Engine({
@@ -446,13 +419,7 @@ export class ThreadPoolExecutor {
     const action = "submit task";
     engine.checkOpen(action);
     const fnId = engine.functionId(fn, action);
-    if (!Array.isArray(args)) {
-      throw new TypeError(
-        `Cannot ${action} as 'args' must be an array: received ${
-          describe(args)
-        }`,
-      );
-    }
+    checkArray(args, action, "args");
     if (typeof fn === "function") {
       checkArity(fn, args.length, action, "the task function");
     }
@@ -524,6 +491,7 @@ export class ThreadPoolExecutor {
       options = (rest.pop() ?? {}) as MapOptions;
     }
     if (rest.length === 0) {
+      // Not invalid(): its message says "undefined (undefined)".
       throw new TypeError(
         `Cannot map as 'iterable' must be iterable: received undefined`,
       );
@@ -533,10 +501,11 @@ export class ThreadPoolExecutor {
         it === null || it === undefined ||
         typeof (it as Iterable<unknown>)[Symbol.iterator] !== "function"
       ) {
-        throw new TypeError(
-          `Cannot map as '${
-            i === 0 ? "iterable" : `iterables[${i}]`
-          }' must be iterable: received ${describe(it)}`,
+        throw invalid(
+          action,
+          i === 0 ? "iterable" : `iterables[${i}]`,
+          "iterable",
+          it,
         );
       }
       return (it as Iterable<unknown>)[Symbol.iterator]();
@@ -552,30 +521,20 @@ export class ThreadPoolExecutor {
     }
     const timeout = validateTimeout(options.timeout, action);
     const chunksize = options.chunksize ?? 1;
-    if (typeof chunksize !== "number") {
-      throw new TypeError(
-        `Cannot map as 'chunksize' must be a positive integer: received ${
-          describe(chunksize)
-        }`,
-      );
-    }
-    if (!Number.isInteger(chunksize) || chunksize < 1) {
-      throw new RangeError(
-        `Cannot map as 'chunksize' must be a positive integer: received ${
-          describe(chunksize)
-        }`,
-      );
-    }
+    checkInteger(chunksize, action, "chunksize", 1);
     const buffersize = options.buffersize ??
       Math.max(64, 16 * engine.maxWorkers);
     if (
       typeof buffersize !== "number" || !Number.isInteger(buffersize) ||
       buffersize < 1
     ) {
-      throw new RangeError(
-        `Cannot map as 'buffersize' must be a positive integer: received ${
-          describe(buffersize)
-        }`,
+      // A RangeError whatever the type, unlike chunksize.
+      throw invalid(
+        action,
+        "buffersize",
+        "a positive integer",
+        buffersize,
+        RangeError,
       );
     }
     return new MapIterator<Awaited<R>>(
@@ -629,20 +588,8 @@ export class ThreadPoolExecutor {
   shutdown(options: ShutdownOptions = {}): Promise<void> {
     const wait = options?.wait ?? true;
     const cancelFutures = options?.cancelFutures ?? false;
-    if (typeof wait !== "boolean") {
-      throw new TypeError(
-        `Cannot shut down executor as 'wait' must be a boolean: received ${
-          describe(wait)
-        }`,
-      );
-    }
-    if (typeof cancelFutures !== "boolean") {
-      throw new TypeError(
-        `Cannot shut down executor as 'cancelFutures' must be a boolean: received ${
-          describe(cancelFutures)
-        }`,
-      );
-    }
+    checkBoolean(wait, "shut down executor", "wait");
+    checkBoolean(cancelFutures, "shut down executor", "cancelFutures");
     const stopped = this.#engine.shutdown(cancelFutures);
     return wait ? stopped : Promise.resolve();
   }

@@ -1,4 +1,5 @@
-import { describe, validateTimeout } from "../wait_options.ts";
+import { invalid } from "../validate.ts";
+import { validateTimeout } from "../wait_options.ts";
 import { Future, futureFailed, onFutureDone } from "./future.ts";
 
 /**
@@ -157,10 +158,11 @@ export function wait<R>(
     returnWhen !== ALL_COMPLETED && returnWhen !== FIRST_COMPLETED &&
     returnWhen !== FIRST_EXCEPTION
   ) {
-    throw new TypeError(
-      `Cannot wait for futures as 'returnWhen' must be "FIRST_COMPLETED", "FIRST_EXCEPTION" or "ALL_COMPLETED": received ${
-        describe(returnWhen)
-      }`,
+    throw invalid(
+      "wait for futures",
+      "returnWhen",
+      '"FIRST_COMPLETED", "FIRST_EXCEPTION" or "ALL_COMPLETED"',
+      returnWhen,
     );
   }
   const split = (): DoneAndNotDone<R> => {
@@ -214,21 +216,13 @@ export function collectFutures<R>(
     futures === null || futures === undefined ||
     typeof (futures as Iterable<Future<R>>)[Symbol.iterator] !== "function"
   ) {
-    throw new TypeError(
-      `Cannot ${action} as 'futures' must be an iterable of Future objects: received ${
-        describe(futures)
-      }`,
-    );
+    throw invalid(action, "futures", "an iterable of Future objects", futures);
   }
   const set = new Set<Future<R>>();
   let i = 0;
   for (const f of futures) {
     if (!(f instanceof Future)) {
-      throw new TypeError(
-        `Cannot ${action} as 'futures[${i}]' must be a Future: received ${
-          describe(f)
-        }`,
-      );
+      throw invalid(action, `futures[${i}]`, "a Future", f);
     }
     set.add(f);
     i++;

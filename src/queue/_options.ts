@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { describe, validateSignal, validateTimeout } from "../wait_options.ts";
+import { checkBoolean, checkOptions, invalid } from "../validate.ts";
+import { validateSignal, validateTimeout } from "../wait_options.ts";
 import { type Blocking, MAX_MAXSIZE } from "./_queue_core.ts";
 
 /**
@@ -94,27 +95,17 @@ export function blocking(
   action: string,
 ): Blocking {
   if (options === undefined) return WAIT_FOR_EVER;
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `Cannot ${action} as 'options' must be an object such as { block, timeout }: received ${
-        describe(options)
-      }`,
-    );
-  }
+  checkOptions(options, action, "{ block, timeout }");
   const { block = true, timeout, signal } = options;
-  if (typeof block !== "boolean") {
-    throw new TypeError(
-      `Cannot ${action} as 'block' must be a boolean: received ${
-        describe(block)
-      }`,
-    );
-  }
+  checkBoolean(block, action, "block");
   return {
     block,
     timeout: validateTimeout(timeout, action),
     signal: validateSignal(signal, action),
   };
 }
+
+const MAXSIZE_INTEGER = "an integer (0 or less for no limit)";
 
 /**
  * Validates a `maxsize` and returns it (anything ≤ 0 means unbounded, as does
@@ -126,25 +117,19 @@ export function blocking(
  */
 export function validateMaxsize(maxsize: unknown, action: string): number {
   if (typeof maxsize !== "number") {
-    throw new TypeError(
-      `Cannot ${action} as 'maxsize' must be an integer (0 or less for no limit): received ${
-        describe(maxsize)
-      }`,
-    );
+    throw invalid(action, "maxsize", MAXSIZE_INTEGER, maxsize);
   }
   if (maxsize === Infinity) return 0;
   if (!Number.isInteger(maxsize)) {
-    throw new RangeError(
-      `Cannot ${action} as 'maxsize' must be an integer (0 or less for no limit): received ${
-        describe(maxsize)
-      }`,
-    );
+    throw invalid(action, "maxsize", MAXSIZE_INTEGER, maxsize, RangeError);
   }
   if (maxsize > MAX_MAXSIZE) {
-    throw new RangeError(
-      `Cannot ${action} as 'maxsize' must be at most ${MAX_MAXSIZE} (0, a negative number or Infinity for no limit): received ${
-        describe(maxsize)
-      }`,
+    throw invalid(
+      action,
+      "maxsize",
+      `at most ${MAX_MAXSIZE} (0, a negative number or Infinity for no limit)`,
+      maxsize,
+      RangeError,
     );
   }
   return maxsize;

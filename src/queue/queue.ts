@@ -13,8 +13,8 @@ import {
   encodeValueToScratch,
   type ScratchEncoding,
 } from "../transfer/value_codec.ts";
+import { checkBoolean, checkOptions, invalid } from "../validate.ts";
 import {
-  describe,
   validateSignal,
   validateTimeout,
   type WaitOptions,
@@ -226,11 +226,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
       !Array.isArray(item) || item.length !== 2 ||
       typeof item[0] !== "number" || Number.isNaN(item[0])
     ) {
-      throw new TypeError(
-        `Cannot ${PUT} as 'item' must be ${PRIORITY_SHAPE}: received ${
-          describe(item)
-        }`,
-      );
+      throw invalid(PUT, "item", PRIORITY_SHAPE, item);
     }
     scratch.encoding = encodeValueToScratch(item[1], ENCODE_PRIORITY_ITEM);
     return item[0];
@@ -381,21 +377,10 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    * not a boolean.
    */
   shutdown(options: QueueShutdownOptions = {}): void {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `Cannot shut down the queue as 'options' must be an object such as { immediate: true }: received ${
-          describe(options)
-        }`,
-      );
-    }
+    const action = "shut down the queue";
+    checkOptions(options, action, "{ immediate: true }");
     const immediate = options.immediate ?? false;
-    if (typeof immediate !== "boolean") {
-      throw new TypeError(
-        `Cannot shut down the queue as 'immediate' must be a boolean: received ${
-          describe(immediate)
-        }`,
-      );
-    }
+    checkBoolean(immediate, action, "immediate");
     this.#core.shutdown(immediate);
   }
 

@@ -1,5 +1,7 @@
 import { callerOrigin } from "../transfer/_origin.ts";
-import { describe } from "../wait_options.ts";
+import { describe, invalid } from "../validate.ts";
+
+const ACTION = "create a module function";
 
 /**
  * A reference to a function exported by an ES module, for use as a thread
@@ -34,21 +36,29 @@ export class ModuleFunction<A extends unknown[] = unknown[], R = unknown> {
    */
   constructor(url: string | URL, exportName: string) {
     if (typeof url !== "string" && !(url instanceof URL)) {
-      throw new TypeError(
-        `Cannot create a module function as 'url' must be a string or URL: received ${
-          describe(url)
-        }`,
-      );
+      throw invalid(ACTION, "url", "a string or URL", url);
     }
     if (typeof exportName !== "string" || exportName === "") {
-      throw new TypeError(
-        `Cannot create a module function as 'exportName' must be a non-empty string: received ${
-          describe(exportName)
-        }`,
-      );
+      throw invalid(ACTION, "exportName", "a non-empty string", exportName);
     }
     this.url = resolveModule(url);
     this.exportName = exportName;
+  }
+}
+
+/**
+ * Checks that `value` is a function or a {@linkcode ModuleFunction}: what
+ * a thread's target, a pool's task and its initializer may be.
+ *
+ * @throws {TypeError} otherwise.
+ */
+export function checkFunctionOrModule(
+  value: unknown,
+  action: string,
+  name: string,
+): asserts value is ((...args: never[]) => unknown) | ModuleFunction {
+  if (typeof value !== "function" && !(value instanceof ModuleFunction)) {
+    throw invalid(action, name, "a function or a moduleFunction()", value);
   }
 }
 
@@ -70,10 +80,12 @@ function resolveModule(url: string | URL): string {
   try {
     href = new URL(url, origin?.url).href;
   } catch (error) {
-    throw new TypeError(
-      `Cannot create a module function as 'url' must be an absolute URL, for example new URL("./work.ts", import.meta.url), or one relative to the calling module ("./work.ts"): received ${
-        describe(url)
-      }`,
+    throw invalid(
+      ACTION,
+      "url",
+      'an absolute URL, for example new URL("./work.ts", import.meta.url), or one relative to the calling module ("./work.ts")',
+      url,
+      TypeError,
       { cause: error },
     );
   }

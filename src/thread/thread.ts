@@ -27,12 +27,17 @@ import {
 import { notify, onceChanged, waitPlain } from "../_shm/futex.ts";
 import { watch } from "../_shm/watch.ts";
 import {
-  describe,
   validateSignal,
   validateTimeout,
   type WaitOptions,
   type WaitSyncOptions,
 } from "../wait_options.ts";
+import {
+  checkArray,
+  checkBoolean,
+  checkOptions,
+  invalid,
+} from "../validate.ts";
 import {
   globalsBuffer,
   nextIdent,
@@ -60,7 +65,7 @@ import { selfSlot } from "../_shm/slots.ts";
 import { setThreadExit } from "../_shm/stop.ts";
 import { classLevels, ownFields } from "./_class_source.ts";
 import { prepareSpareWorker, spawnThreadWorker } from "./_spare_worker.ts";
-import { ModuleFunction } from "./module_function.ts";
+import { checkFunctionOrModule, ModuleFunction } from "./module_function.ts";
 import { specOf } from "./target_spec.ts";
 import {
   currentThread,
@@ -341,53 +346,26 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
    * an argument cannot be cloned (the message names its position).
    */
   constructor(options: ThreadOptions<T, A> = {} as ThreadOptions<T, A>) {
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `Cannot create thread as 'options' must be an object: received ${
-          describe(options)
-        }`,
-      );
-    }
+    checkOptions(options, "create thread");
     const init = pendingSelfInit;
     pendingSelfInit = undefined;
     const { target, name, daemon } = options;
     const args = (options.args ?? []) as A;
-    if (
-      target !== undefined && target !== null &&
-      !(target instanceof ModuleFunction)
-    ) {
-      if (typeof target !== "function") {
-        throw new TypeError(
-          `Cannot create thread as 'target' must be a function or a moduleFunction(): received ${
-            describe(target)
-          }`,
-        );
-      }
-      if (init === undefined) {
+    if (target !== undefined && target !== null) {
+      checkFunctionOrModule(target, "create thread", "target");
+      // The object of an existing thread (init) never sends a function, so
+      // it does not turn one into source text.
+      if (init === undefined || target instanceof ModuleFunction) {
         this.#targetSpec = specOf(target, "the target");
       }
-    } else if (target instanceof ModuleFunction) {
-      this.#targetSpec = specOf(target, "the target");
     }
-    if (!Array.isArray(args)) {
-      throw new TypeError(
-        `Cannot create thread as 'args' must be an array: received ${
-          describe(args)
-        }`,
-      );
-    }
+    checkArray(args, "create thread", "args");
     if (typeof target === "function") {
       checkArity(target, args.length, "create thread");
     }
     const givenName = toName(name, "create thread");
-    if (
-      daemon !== undefined && daemon !== null && typeof daemon !== "boolean"
-    ) {
-      throw new TypeError(
-        `Cannot create thread as 'daemon' must be a boolean: received ${
-          describe(daemon)
-        }`,
-      );
+    if (daemon !== undefined && daemon !== null) {
+      checkBoolean(daemon, "create thread", "daemon");
     }
     this.#target = target ?? undefined;
     this.#args = args;
@@ -437,13 +415,7 @@ export class Thread<T = unknown, A extends unknown[] = any[]> {
         "Cannot set daemon status of an active thread: set it before start()",
       );
     }
-    if (typeof value !== "boolean") {
-      throw new TypeError(
-        `Cannot set daemon as it must be a boolean: received ${
-          describe(value)
-        }`,
-      );
-    }
+    checkBoolean(value, "set daemon", null);
     this.#daemon = value;
   }
 
@@ -825,9 +797,7 @@ function toName(
   if (typeof value === "number" || typeof value === "bigint") {
     return String(value);
   }
-  throw new TypeError(
-    `Cannot ${action} as 'name' must be a string: received ${describe(value)}`,
-  );
+  throw invalid(action, "name", "a string", value);
 }
 
 function defaultName(target: unknown): string {

@@ -1,4 +1,4 @@
-import { describe } from "../wait_options.ts";
+import { checkArray, checkFunction, invalid } from "../validate.ts";
 import { checkArity, checkSendable } from "../transfer/function_source.ts";
 import type { TargetArgs } from "../transfer/sendable.ts";
 import { Thread } from "./thread.ts";
@@ -46,34 +46,17 @@ export class Timer<T = unknown, A extends unknown[] = any[]>
   ) {
     super({});
     const args = rest[0] as A | undefined;
-    if (typeof intervalMs !== "number") {
-      throw new TypeError(
-        `Cannot create timer as 'intervalMs' must be a non-negative number: received ${
-          describe(intervalMs)
-        }`,
+    if (!(typeof intervalMs === "number" && intervalMs >= 0)) {
+      throw invalid(
+        "create timer",
+        "intervalMs",
+        "a non-negative number",
+        intervalMs,
+        typeof intervalMs === "number" ? RangeError : TypeError,
       );
     }
-    if (!(intervalMs >= 0)) {
-      throw new RangeError(
-        `Cannot create timer as 'intervalMs' must be a non-negative number: received ${
-          describe(intervalMs)
-        }`,
-      );
-    }
-    if (typeof target !== "function") {
-      throw new TypeError(
-        `Cannot create timer as 'target' must be a function: received ${
-          describe(target)
-        }`,
-      );
-    }
-    if (args !== undefined && !Array.isArray(args)) {
-      throw new TypeError(
-        `Cannot create timer as 'args' must be an array: received ${
-          describe(args)
-        }`,
-      );
-    }
+    checkFunction(target, "create timer", "target");
+    if (args !== undefined) checkArray(args, "create timer", "args");
     checkArity(target, args?.length ?? 0, "create timer");
     checkSendable(target, "the target");
     this.interval = intervalMs;

@@ -18,7 +18,7 @@
  * @module
  */
 import { types } from "node:util";
-import { describe } from "../wait_options.ts";
+import { describe } from "../validate.ts";
 import {
   isShareable,
   reviveShared,

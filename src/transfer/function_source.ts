@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { describe } from "../wait_options.ts";
+import { invalid } from "../validate.ts";
 import { callerOrigin, locate, type Origin } from "./_origin.ts";
 import {
   closing,
@@ -31,9 +31,7 @@ import { LIBRARY_NAMES, LIBRARY_READ } from "./_library_names.ts";
  */
 export function functionToSource(fn: unknown, what: string): string {
   if (typeof fn !== "function") {
-    throw new TypeError(
-      `Cannot use ${what} as it must be a function: received ${describe(fn)}`,
-    );
+    throw invalid(`use ${what}`, null, "a function", fn);
   }
   // A function's text never changes: check and convert it once, not on every
   // thread or task that runs it (the check compiles the text).

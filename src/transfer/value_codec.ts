@@ -46,7 +46,7 @@
  * @module
  */
 import { types } from "node:util";
-import { describe } from "../wait_options.ts";
+import { describe } from "../validate.ts";
 import { knownErrors } from "./error_codec.ts";
 import {
   bufferById,
