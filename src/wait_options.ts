@@ -3,10 +3,7 @@
  *
  * @module
  */
-import { describe, invalid } from "./validate.ts";
-
-// src/sync/ still imports `describe` from here.
-export { describe };
+import { invalid } from "./validate.ts";
 
 /**
  * Options for a wait: how long, and a signal that gives up early.

@@ -8,11 +8,8 @@
  */
 import { TimeoutError } from "../errors.ts";
 import type { Shareable } from "../transfer/shareable.ts";
-import {
-  describe,
-  type WaitOptions,
-  type WaitSyncOptions,
-} from "../wait_options.ts";
+import type { WaitOptions, WaitSyncOptions } from "../wait_options.ts";
+import { checkFunction } from "../validate.ts";
 import type { AcquireOptions, AcquireSyncOptions } from "./acquire_options.ts";
 
 /** Whether the calling thread may wait on / notify a condition over this lock. */
@@ -145,11 +142,7 @@ function lockTimeout(what: string, options: unknown): TimeoutError {
 
 /** Checks the callback of `withLock()`. */
 export function checkCallback(fn: unknown, action: string): void {
-  if (typeof fn !== "function") {
-    throw new TypeError(
-      `Cannot ${action} as 'fn' must be a function: received ${describe(fn)}`,
-    );
-  }
+  checkFunction(fn, action, "fn");
 }
 
 /** Acquires `held`, runs `fn` and releases it, awaiting `fn`'s result. */

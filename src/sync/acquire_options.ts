@@ -5,12 +5,12 @@
  * @module
  */
 import {
-  describe,
   validateSignal,
   validateTimeout,
   type WaitOptions,
   type WaitSyncOptions,
 } from "../wait_options.ts";
+import { checkBoolean, checkOptions, describe } from "../validate.ts";
 
 /**
  * Options for `acquire()` on a lock or semaphore.
@@ -73,23 +73,11 @@ export interface AcquireSyncOptions extends WaitSyncOptions {
  */
 export function acquireTimeout(options: unknown, action: string): number {
   if (options === undefined) return Infinity;
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `Cannot ${action} as 'options' must be an object: received ${
-        describe(options)
-      }`,
-    );
-  }
+  checkOptions(options, action);
   const { blocking, timeout } = options as AcquireOptions;
   const ms = validateTimeout(timeout, action);
   if (blocking === undefined || blocking === true) return ms;
-  if (blocking !== false) {
-    throw new TypeError(
-      `Cannot ${action} as 'blocking' must be a boolean: received ${
-        describe(blocking)
-      }`,
-    );
-  }
+  checkBoolean(blocking, action, "blocking");
   if (timeout !== undefined && timeout !== null) {
     throw new RangeError(
       `Cannot ${action} as 'timeout' cannot be combined with 'blocking: false': received ${
@@ -117,12 +105,6 @@ export function optionsSignal(
  */
 export function waitTimeout(options: unknown, action: string): number {
   if (options === undefined) return Infinity;
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `Cannot ${action} as 'options' must be an object: received ${
-        describe(options)
-      }`,
-    );
-  }
+  checkOptions(options, action);
   return validateTimeout((options as WaitOptions).timeout, action);
 }

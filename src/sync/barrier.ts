@@ -19,11 +19,16 @@ import {
   toShared,
 } from "../transfer/shareable.ts";
 import {
-  describe,
   validateTimeout,
   type WaitOptions,
   type WaitSyncOptions,
 } from "../wait_options.ts";
+import {
+  checkArray,
+  checkInteger,
+  checkOptions,
+  invalid,
+} from "../validate.ts";
 import { optionsSignal, waitTimeout } from "./acquire_options.ts";
 import { formatId } from "../_shm/object_id.ts";
 import {
@@ -157,39 +162,23 @@ export class Barrier {
       this.#encodedArgs = data.args;
       return;
     }
-    if (typeof parties !== "number") {
-      throw new TypeError(
-        `Cannot create barrier as 'parties' must be a positive integer: received ${
-          describe(parties)
-        }`,
+    checkInteger(parties, "create barrier", "parties", 1);
+    if (parties > 0x7fffffff) {
+      throw invalid(
+        "create barrier",
+        "parties",
+        "a positive integer",
+        parties,
+        RangeError,
       );
     }
-    if (!Number.isInteger(parties) || parties < 1 || parties > 0x7fffffff) {
-      throw new RangeError(
-        `Cannot create barrier as 'parties' must be a positive integer: received ${
-          describe(parties)
-        }`,
-      );
-    }
-    if (typeof options !== "object" || options === null) {
-      throw new TypeError(
-        `Cannot create barrier as 'options' must be an object: received ${
-          describe(options)
-        }`,
-      );
-    }
+    checkOptions(options, "create barrier");
     const { action, args = [], timeout } = options;
     this.#timeout = validateTimeout(timeout, "create barrier");
     this.#actionSource = action === undefined || action === null
       ? null
       : functionToSource(action, "the barrier's action");
-    if (!Array.isArray(args)) {
-      throw new TypeError(
-        `Cannot create barrier as 'args' must be an array: received ${
-          describe(args)
-        }`,
-      );
-    }
+    checkArray(args, "create barrier", "args");
     this.#encodedArgs = encodeChecked(args, "the barrier's args");
     this.#args = args;
     this.#parties = parties;

@@ -10,11 +10,8 @@ import {
   type SharedState,
   toShared,
 } from "../transfer/shareable.ts";
-import {
-  describe,
-  type WaitOptions,
-  type WaitSyncOptions,
-} from "../wait_options.ts";
+import type { WaitOptions, WaitSyncOptions } from "../wait_options.ts";
+import { checkInteger, invalid } from "../validate.ts";
 import {
   type AcquireOptions,
   type AcquireSyncOptions,
@@ -120,11 +117,7 @@ export class Condition {
     }
     if (lock === undefined || lock === null) lock = new RLock();
     else if (!isLockable(lock)) {
-      throw new TypeError(
-        `Cannot create condition as 'lock' must be a Lock or an RLock: received ${
-          describe(lock)
-        }`,
-      );
+      throw invalid("create condition", "lock", "a Lock or an RLock", lock);
     }
     this.#lock = lock as unknown as Lockable;
     this.#cells = newCells(WORDS, TYPE_TAG, TAG);
@@ -446,20 +439,7 @@ export class Condition {
    * ```
    */
   notify(n = 1): void {
-    if (typeof n !== "number") {
-      throw new TypeError(
-        `Cannot notify condition as 'n' must be a non-negative integer: received ${
-          describe(n)
-        }`,
-      );
-    }
-    if (!(n >= 0) || (n !== Infinity && !Number.isInteger(n))) {
-      throw new RangeError(
-        `Cannot notify condition as 'n' must be a non-negative integer: received ${
-          describe(n)
-        }`,
-      );
-    }
+    if (n !== Infinity) checkInteger(n, "notify condition", "n", 0);
     this.#checkOwned("notify");
     const cells = this.#cells;
     const count = Math.min(

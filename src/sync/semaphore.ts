@@ -8,11 +8,8 @@ import {
   type SharedState,
   toShared,
 } from "../transfer/shareable.ts";
-import {
-  describe,
-  type WaitOptions,
-  type WaitSyncOptions,
-} from "../wait_options.ts";
+import type { WaitOptions, WaitSyncOptions } from "../wait_options.ts";
+import { checkInteger, invalid } from "../validate.ts";
 import {
   type AcquireOptions,
   type AcquireSyncOptions,
@@ -110,18 +107,14 @@ export class Semaphore {
       return;
     }
     const what = bounded ? "bounded semaphore" : "semaphore";
-    if (typeof value !== "number") {
-      throw new TypeError(
-        `Cannot create ${what} as 'value' must be a non-negative integer: received ${
-          describe(value)
-        }`,
-      );
-    }
-    if (!Number.isInteger(value) || value < 0 || value > MAX_VALUE) {
-      throw new RangeError(
-        `Cannot create ${what} as 'value' must be a non-negative integer: received ${
-          describe(value)
-        }`,
+    checkInteger(value, `create ${what}`, "value", 0);
+    if (value > MAX_VALUE) {
+      throw invalid(
+        `create ${what}`,
+        "value",
+        "a non-negative integer",
+        value,
+        RangeError,
       );
     }
     const cells = primitiveCells(TAG, ID);
@@ -251,18 +244,13 @@ export class Semaphore {
    */
   release(n = 1): void {
     const cells = this.#cells;
-    if (typeof n !== "number") {
-      throw new TypeError(
-        `Cannot release ${this.#what()} as 'n' must be a positive integer: received ${
-          describe(n)
-        }`,
-      );
-    }
-    if (!Number.isInteger(n) || n < 1) {
-      throw new RangeError(
-        `Cannot release ${this.#what()} as 'n' must be a positive integer: received ${
-          describe(n)
-        }`,
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
+      throw invalid(
+        `release ${this.#what()}`,
+        "n",
+        "a positive integer",
+        n,
+        typeof n === "number" ? RangeError : TypeError,
       );
     }
     const bound = cells[BOUND];
