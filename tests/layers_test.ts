@@ -53,6 +53,8 @@ const UPWARD_ALLOWED: Record<string, string> = {
     "it hands all of the library's exports to targets compiled from source, so it binds the top layer",
   "src/thread/_worker_run.ts -> src/load_shareables.ts":
     "a dynamic import: a thread's worker registers the classes of the shared objects among its args before it revives them",
+  "src/load_shareables.ts -> src/shareable_classes.ts":
+    "a dynamic import, sideways in the top layer: a thread that receives a queue or a map needs every class, and shareable_classes.ts is that list",
   "src/entries/pool_worker.ts -> src/shareable_classes.ts":
     "a pool worker registers the shareable classes before it revives a task's args, as a thread's worker does",
 };

@@ -31,7 +31,7 @@ const revivers = new Map<string, (data: unknown) => unknown>();
 /**
  * Registers a shareable class: `revive` rebuilds an instance from the data its
  * `[toShared]()` returned. Every thread registers the same classes before it
- * revives any: a thread's worker loads `shareable_classes.ts` first.
+ * revives any: a thread's worker loads them first (`load_shareables.ts`).
  */
 export function registerShareable(
   tag: string,
