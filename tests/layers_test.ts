@@ -77,10 +77,10 @@ const PRIVATE_ALLOWED: Record<string, string> = {
     "executor/_protocol.ts types the pool worker's link to the directory, and entries/directory_worker.ts serves it",
   "src/executor/_protocol.ts":
     "entries/pool_worker.ts is the worker half of the executor's private protocol",
-  "src/executor/_ring_layout.ts":
-    "entries/pool_worker.ts reads and writes the same rings as the pool side",
-  "src/executor/_ring_codec.ts":
-    "entries/pool_worker.ts encodes results as the pool side decodes them",
+  "src/executor/_task_ring_reader.ts":
+    "entries/pool_worker.ts claims tasks from the pool's task ring through it",
+  "src/executor/_result_ring_writer.ts":
+    "entries/pool_worker.ts writes its results into its result ring through it",
   "src/thread/_protocol.ts":
     "entries/thread_worker.ts is the worker half of a thread's private protocol",
 };

@@ -11,7 +11,6 @@ import "../shareable_classes.ts";
 import "../transfer/_library.ts";
 import { runtime } from "../runtime/detect.ts";
 import { bootWorker, type ParentHandle } from "../runtime/worker_scope.ts";
-import { notify, waitAsync, waitPlain } from "../_shm/futex.ts";
 import { deadlineOf, remaining } from "../_shm/deadline.ts";
 import { adoptGlobals, fateOf, setFate } from "../_shm/globals.ts";
 import { ENDED, FAILED, TERMINATED } from "../_shm/fates.ts";
@@ -25,57 +24,24 @@ import { deserializeError, serializeError } from "../transfer/error_codec.ts";
 import { explainMissingVariable } from "../transfer/function_source.ts";
 import {
   ACTIVE,
-  C_HEAD,
-  C_MAIN_WAITING,
-  C_RESULTS,
-  C_SLEEPERS,
-  C_STOP,
-  C_TAIL,
-  C_WAKE,
-  CLAIMED_BASE,
   DEAD,
   F_CHUNK,
-  F_INT,
-  F_NUMBER,
-  F_OOB,
-  FREE,
   type FromWorker,
   INIT_FAILED,
   type PoolInit,
   R_CHUNK_ERROR,
   R_ERROR,
   R_INIT_FAILED,
-  R_INT,
-  R_NUMBER,
   R_OK,
   R_OOB,
   R_UNDEFINED,
-  R_WRAP,
-  READY,
-  RECORD_INTS,
-  RESULT_BYTES,
   RETIRED,
-  S_FLAGS,
-  S_FN,
-  S_ID,
-  S_LENGTH,
-  S_NUMBER,
-  S_OFFSET,
-  S_STATE,
   type ToWorker,
-  W_READ,
   W_STATE,
   W_TASK,
-  W_WRITER_WAITING,
-  W_WRITTEN,
 } from "../executor/_protocol.ts";
-import {
-  isInt32,
-  RECORD_HEADER_BYTES,
-  recordBytes,
-  slotBase,
-} from "../executor/_ring_layout.ts";
-import { decodeFromRing, encodeForRing } from "../executor/_ring_codec.ts";
+import { TaskRingReader } from "../executor/_task_ring_reader.ts";
+import { ResultRingWriter } from "../executor/_result_ring_writer.ts";
 import { abortTask, enterTask, leaveTask } from "../executor/task_signal.ts";
 
 type Fn = (...args: unknown[]) => unknown;
@@ -86,16 +52,10 @@ const SLEEP_SLICE = 1000;
 /** The pool, once its first message arrived. */
 let parent: ParentHandle | undefined;
 
-let ctl: Int32Array;
-let slots: Int32Array;
-let slots64: Float64Array;
-let arena: Uint8Array;
+let tasks: TaskRingReader;
+let results: ResultRingWriter;
+/** This worker's control block (`W_*` of `executor/_protocol.ts`). */
 let wctl: Int32Array;
-let ring32: Int32Array;
-let ring8: Uint8Array;
-let ring64: Float64Array;
-let index = 0;
-let written = 0;
 let taskName = "";
 
 const specs = new Map<number, FunctionSpec>();
@@ -129,11 +89,6 @@ function post(message: FromWorker): void {
   parent!.postMessage(message);
 }
 
-function bumpResults(): void {
-  Atomics.add(ctl, C_RESULTS, 1);
-  if (Atomics.load(ctl, C_MAIN_WAITING) !== 0) notify(ctl, C_RESULTS);
-}
-
 /** An error nothing caught: fail the running task with it, then end the worker. */
 function crash(error: unknown): void {
   setFate(getIdent(), FAILED);
@@ -141,22 +96,20 @@ function crash(error: unknown): void {
   if (id !== 0) writeError(id, error, 0);
   Atomics.store(wctl, W_TASK, 0);
   Atomics.store(wctl, W_STATE, DEAD);
-  bumpResults();
+  results.bump();
   runtime.exitThread();
 }
 
 async function start(init: PoolInit): Promise<void> {
   adoptGlobals(init.globals);
   adoptDirectory(init.directory);
-  ctl = new Int32Array(init.control);
-  slots = new Int32Array(init.slots);
-  slots64 = new Float64Array(init.slots);
-  arena = new Uint8Array(init.arena);
+  tasks = new TaskRingReader(init.control, init.slots, init.arena, init.index);
   wctl = new Int32Array(init.worker);
-  ring32 = new Int32Array(init.results);
-  ring8 = new Uint8Array(init.results);
-  ring64 = new Float64Array(init.results);
-  index = init.index;
+  results = new ResultRingWriter(
+    init.results,
+    wctl,
+    new Int32Array(init.control),
+  );
   taskName = init.name;
   for (const [id, spec] of init.functions) specs.set(id, spec);
   const self = threadForWorker(
@@ -169,7 +122,7 @@ async function start(init: PoolInit): Promise<void> {
     // A task that exits the worker leaves what it held to lock waiters.
     setFate(init.ident, Atomics.load(wctl, W_TASK) !== 0 ? FAILED : ENDED);
     Atomics.store(wctl, W_STATE, DEAD);
-    bumpResults();
+    results.bump();
   });
   runtime.onUncaughtError(crash);
   // Some test runners route a worker's uncaught errors past the process
@@ -190,8 +143,8 @@ async function start(init: PoolInit): Promise<void> {
       const serialized = serializeError(
         explainMissingVariable(error, `The initializer of ${init.name}`),
       );
-      if (!writeEncoded(0, R_INIT_FAILED, serialized, 0)) {
-        writeEncoded(
+      if (!results.encoded(0, R_INIT_FAILED, serialized, 0)) {
+        results.encoded(
           0,
           R_INIT_FAILED,
           serializeError(new Error(String(serialized.message ?? error))),
@@ -199,7 +152,7 @@ async function start(init: PoolInit): Promise<void> {
         );
       }
       Atomics.store(wctl, W_STATE, INIT_FAILED);
-      bumpResults();
+      results.bump();
       return;
     }
   }
@@ -209,11 +162,11 @@ async function start(init: PoolInit): Promise<void> {
 
 async function loop(idleTimeout: number): Promise<void> {
   for (;;) {
-    if (Atomics.load(ctl, C_STOP) !== 0) break;
+    if (tasks.stopped()) break;
     // Terminated by the pool but still running (Deno's terminate() does not
     // stop a busy worker): claim nothing more, its results would be lost.
     if (fateOf(getIdent()) === TERMINATED) break;
-    const base = claim();
+    const base = tasks.claim();
     if (base < 0) {
       if (await idle(idleTimeout)) break;
       continue;
@@ -232,93 +185,40 @@ function leave(): void {
 /** Waits for tasks; `true` when the worker should leave. */
 async function idle(idleTimeout: number): Promise<boolean> {
   for (let i = 0; i < SPIN; i++) {
-    if (Atomics.load(ctl, C_TAIL) !== Atomics.load(ctl, C_HEAD)) return false;
+    if (tasks.pending()) return false;
   }
   const deadline = deadlineOf(idleTimeout);
   for (;;) {
-    // Ask for a wake-up call with the next task (see C_WAKE).
-    Atomics.store(ctl, C_WAKE, 0);
-    Atomics.add(ctl, C_SLEEPERS, 1);
-    let result = "not-equal";
-    try {
-      const tail = Atomics.load(ctl, C_TAIL);
-      if (
-        tail === Atomics.load(ctl, C_HEAD) && Atomics.load(ctl, C_STOP) === 0
-      ) {
-        result = await waitAsync(
-          ctl,
-          C_TAIL,
-          tail,
-          Math.min(SLEEP_SLICE, Math.max(0, remaining(deadline))),
-        );
-      }
-    } finally {
-      Atomics.sub(ctl, C_SLEEPERS, 1);
-    }
-    // Awake: should another worker still sleep, the next task wakes it.
-    if (result !== "not-equal") Atomics.store(ctl, C_WAKE, 0);
-    if (Atomics.load(ctl, C_STOP) !== 0) return true;
-    if (Atomics.load(ctl, C_TAIL) !== Atomics.load(ctl, C_HEAD)) return false;
+    const result = await tasks.sleep(
+      Math.min(SLEEP_SLICE, Math.max(0, remaining(deadline))),
+    );
+    if (tasks.stopped()) return true;
+    if (tasks.pending()) return false;
     if (result !== "timed-out") return false;
     if (
       performance.now() >= deadline &&
       Atomics.compareExchange(wctl, W_STATE, ACTIVE, RETIRED) === ACTIVE
     ) {
-      bumpResults();
+      results.bump();
       return true;
     }
   }
 }
 
-/** Claims the next published task; returns its slot's base index or -1. */
-function claim(): number {
-  for (;;) {
-    const head = Atomics.load(ctl, C_HEAD);
-    if (head === Atomics.load(ctl, C_TAIL)) return -1;
-    if (Atomics.compareExchange(ctl, C_HEAD, head, (head + 1) | 0) !== head) {
-      continue;
-    }
-    const base = slotBase(head);
-    if (
-      Atomics.compareExchange(
-        slots,
-        base + S_STATE,
-        READY,
-        CLAIMED_BASE + index,
-      ) === READY
-    ) return base;
-    // The pool withdrew it (cancelled): consume the slot.
-    Atomics.store(slots, base + S_STATE, FREE);
-  }
-}
-
 /** Runs a claimed task; returns a promise only when it must be awaited. */
 function runSlot(base: number): Promise<void> | undefined {
-  const id = slots[base + S_ID];
-  const fnId = slots[base + S_FN];
-  const flags = slots[base + S_FLAGS];
+  const id = tasks.id(base);
+  const fnId = tasks.fnId(base);
+  const flags = tasks.flags(base);
   Atomics.store(wctl, W_TASK, id);
   let args: unknown[] | undefined;
-  if ((flags & F_INT) !== 0) {
-    args = [slots[base + S_NUMBER]];
-  } else if ((flags & F_NUMBER) !== 0) {
-    args = [slots64[(base + S_NUMBER) >> 1]];
-  } else if ((flags & F_OOB) === 0) {
-    try {
-      args = decodeFromRing(
-        arena,
-        slots[base + S_OFFSET],
-        slots[base + S_LENGTH],
-      ) as unknown[];
-    } catch (error) {
-      Atomics.store(slots, base + S_STATE, FREE);
-      writeError(id, error, 0);
-      finishTask();
-      return undefined;
-    }
+  try {
+    args = tasks.take(base, flags);
+  } catch (error) {
+    writeError(id, error, 0);
+    finishTask();
+    return undefined;
   }
-  // Read: the pool may reuse the slot and its arena bytes.
-  Atomics.store(slots, base + S_STATE, FREE);
   const fn = functions.get(fnId);
   if (fn === undefined || args === undefined) {
     return runSlow(id, fnId, flags, args);
@@ -470,86 +370,18 @@ async function fetchPayload(id: number): Promise<Encoded> {
   return payload;
 }
 
-// Result ring ----------------------------------------------------------------
-
-/** Reserves room for a record of up to `bytes` payload bytes; returns its position. */
-function reserve(bytes: number): number {
-  const need = recordBytes(bytes);
-  for (;;) {
-    const read = Atomics.load(wctl, W_READ);
-    const pos = written & (RESULT_BYTES - 1);
-    const skip = pos + need > RESULT_BYTES ? RESULT_BYTES - pos : 0;
-    if (((written - read) | 0) + skip + need <= RESULT_BYTES) {
-      if (skip !== 0) {
-        ring32[(pos >> 2) + 1] = R_WRAP;
-        written = (written + skip) | 0;
-      }
-      return written & (RESULT_BYTES - 1);
-    }
-    // Full: make sure the pool drains, then wait for it.
-    Atomics.store(wctl, W_WRITER_WAITING, 1);
-    bumpResults();
-    waitPlain(wctl, W_READ, read, 20);
-    Atomics.store(wctl, W_WRITER_WAITING, 0);
-  }
-}
-
-function publish(
-  pos: number,
-  id: number,
-  status: number,
-  runTime: number,
-  length: number,
-): void {
-  const at = pos >> 2;
-  ring32[at] = id;
-  ring32[at + 1] = status;
-  ring32[at + 2] = Math.min(Math.round(runTime * 1000), 0x7fffffff);
-  ring32[at + 3] = length;
-  written = (written + recordBytes(length)) | 0;
-  Atomics.store(wctl, W_WRITTEN, written);
-  bumpResults();
-}
-
-/** The most payload bytes of a record: larger outcomes travel by message. */
-const MAX_PAYLOAD = RESULT_BYTES / 4 - 64;
-
-/**
- * Writes a record whose payload is `value`'s encoding; `false` (nothing
- * written) when it must travel by message instead.
- */
-function writeEncoded(
-  id: number,
-  status: number,
-  value: unknown,
-  runTime: number,
-): boolean {
-  const encoding = encodeForRing(value, MAX_PAYLOAD);
-  if (encoding === undefined) return false;
-  const { bytes, length } = encoding;
-  const pos = reserve(length);
-  ring8.set(bytes.subarray(0, length), pos + RECORD_HEADER_BYTES);
-  publish(pos, id, status, runTime, length);
-  return true;
-}
+// Results ---------------------------------------------------------------------
 
 function writeValue(id: number, value: unknown, runTime: number): void {
   if (typeof value === "number") {
-    const pos = reserve(8);
-    if (isInt32(value)) {
-      ring32[(pos >> 2) + RECORD_INTS] = value;
-      publish(pos, id, R_INT, runTime, 8);
-    } else {
-      ring64[(pos >> 3) + RECORD_INTS / 2] = value;
-      publish(pos, id, R_NUMBER, runTime, 8);
-    }
+    results.number(id, value, runTime);
     return;
   }
   if (value === undefined) {
-    publish(reserve(0), id, R_UNDEFINED, runTime, 0);
+    results.empty(id, R_UNDEFINED, runTime);
     return;
   }
-  if (writeEncoded(id, R_OK, value, runTime)) return;
+  if (results.encoded(id, R_OK, value, runTime)) return;
   try {
     post({ t: "result", id, ok: true, value: encode(value, "the result") });
   } catch (error) {
@@ -574,16 +406,16 @@ function writeValue(id: number, value: unknown, runTime: number): void {
     );
     return;
   }
-  publish(reserve(0), id, R_OOB, runTime, 0);
+  results.empty(id, R_OOB, runTime);
 }
 
 function writeError(id: number, error: unknown, runTime: number): void {
   const serialized = serializeError(
     explainMissingVariable(error, "The task"),
   );
-  if (writeEncoded(id, R_ERROR, serialized, runTime)) return;
+  if (results.encoded(id, R_ERROR, serialized, runTime)) return;
   post({ t: "result", id, ok: false, error: serialized });
-  publish(reserve(0), id, R_OOB, runTime, 0);
+  results.empty(id, R_OOB, runTime);
 }
 
 function writeChunkError(
@@ -595,9 +427,9 @@ function writeChunkError(
     explainMissingVariable(failure.error, "The task"),
   );
   if (
-    writeEncoded(id, R_CHUNK_ERROR, [failure.values, serialized], runTime)
+    results.encoded(id, R_CHUNK_ERROR, [failure.values, serialized], runTime)
   ) return;
   // Rare: report the error alone, by message.
   post({ t: "result", id, ok: false, error: serialized });
-  publish(reserve(0), id, R_OOB, runTime, 0);
+  results.empty(id, R_OOB, runTime);
 }

@@ -2,8 +2,8 @@
  * The pool's side of a worker's result ring: the worker appends one record
  * per finished task (id, status, run time, payload) into shared memory of
  * its own, and the pool reads them in order, telling the worker how far it
- * has read so that a writer waiting for room may go on. The writer is in
- * `entries/pool_worker.ts`; both read `_ring_layout.ts`.
+ * has read so that a writer waiting for room may go on. The writer is
+ * `_result_ring_writer.ts`; both read `_ring_layout.ts`.
  *
  * @module
  */

@@ -1,6 +1,7 @@
 /**
  * The arithmetic of the executor's rings, shared by the pool side
- * (`_task_ring.ts`, `_result_ring.ts`) and the worker side (`entries/pool_worker.ts`)
+ * (`_task_ring.ts`, `_result_ring.ts`) and the worker side
+ * (`_task_ring_reader.ts`, `_result_ring_writer.ts`)
  * so that both read the same layout (the constants are in `_protocol.ts`).
  *
  * @module

@@ -4,7 +4,7 @@
  * arena that holds the tasks' encoded arguments. The pool is the only writer:
  * it publishes at the tail, withdraws tasks no worker has claimed yet, and
  * reclaims slots and arena bytes once workers have consumed them. The worker
- * side (claiming) is in `entries/pool_worker.ts`; both read `_ring_layout.ts`.
+ * side (claiming) is `_task_ring_reader.ts`; both read `_ring_layout.ts`.
  *
  * @module
  */
