@@ -201,12 +201,15 @@ export class Engine {
 
   /** The id of a task function, defined in the workers when it is new. */
   functionId(fn: unknown, action: string): number {
-    return this.#functions.idOf(fn, action, (id, spec) => {
-      for (const w of this.#workers) {
-        w.handle.postMessage({ t: "define", id, spec } satisfies ToWorker);
-      }
-    });
+    return this.#functions.idOf(fn, action, this.#defineInWorkers);
   }
+
+  /** Tells the running workers of a function met for the first time. */
+  readonly #defineInWorkers = (id: number, spec: FunctionSpec): void => {
+    for (const w of this.#workers) {
+      w.handle.postMessage({ t: "define", id, spec } satisfies ToWorker);
+    }
+  };
 
   /** Throws when the pool takes no more tasks (broken, or shut down). */
   checkOpen(action: string): void {
