@@ -15,7 +15,8 @@
  *
  * Run: `deno run -A bench/executor.ts`, `bun bench/executor.ts`, and on Node
  * `node .node-test/bench/executor.js` after
- * `deno run -A scripts/build_npm.ts --tests`.
+ * `deno run -A scripts/build_npm.ts --tests`. `--child NAME` measures one
+ * contender once and prints its `RESULT` line (what `bench_compare.mjs` runs).
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -283,6 +284,7 @@ async function makeRunner(name: Contender): Promise<Runner> {
 
 /** Child process: measures one contender once and prints its numbers as JSON. */
 async function child(name: Contender): Promise<void> {
+  writeWorkerFiles(); // So that `--child NAME` also runs alone.
   const runner = await makeRunner(name);
   await runner.tiny(2_000); // Warm-up: workers started, code compiled.
   await runner.medium(20);
@@ -330,7 +332,6 @@ function fmt(n: number): string {
 }
 
 async function main(): Promise<void> {
-  writeWorkerFiles();
   console.log(
     `executor bench on ${runtimeName} ${
       process.versions[runtimeName] ?? process.version

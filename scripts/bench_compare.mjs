@@ -12,14 +12,16 @@
 import { spawnSync } from "node:child_process";
 import {
   appendFileSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   readFileSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { bin, nodeBinary, root } from "./_runner.mjs";
+import { bin, programCommand, root } from "./_runner.mjs";
 
 const argv = process.argv.slice(2);
 function option(name, fallback) {
@@ -41,36 +43,20 @@ const trees = [resolve(before), resolve(after)];
 const runtimes = picked.length > 0 ? picked : ["deno", "bun", "node24"];
 const benches = ["thread_start", "locks", "queues", "executor"];
 
-// The executor bench's --child mode needs the worker files its main mode writes.
-const medium = `(n) => {
-  let sum = 0;
-  for (let i = 0; i < 100_000; i++) sum = (sum + i * n) % 1_000_003;
-  return sum;
-}`;
+function run(runtime, tree, file, extra, timeout = 600_000) {
+  const [command, args] = programCommand(runtime, "bench", `${file}.ts`);
+  return spawnSync(command, [...args, ...extra], {
+    cwd: tree,
+    env: { ...process.env, BENCH_RUNS: "3" },
+    encoding: "utf8",
+    timeout,
+  });
+}
+
 for (const tree of trees) {
   if (!existsSync(`${tree}/node_modules`)) {
     symlinkSync(resolve(root, "node_modules"), `${tree}/node_modules`);
   }
-  const tmp = `${tree}/.bench-tmp/`;
-  mkdirSync(tmp, { recursive: true });
-  writeFileSync(
-    `${tmp}peer_worker.mjs`,
-    `const medium = ${medium};\nexport default (x) => x + 1;\nexport { medium };\n`,
-  );
-  writeFileSync(
-    `${tmp}raw_worker.mjs`,
-    `import { parentPort } from "node:worker_threads";
-const medium = ${medium};
-parentPort.on("message", (m) => {
-  if (m.t === "tiny") parentPort.postMessage({ id: m.id, v: m.x + 1 });
-  else {
-    let s = 0;
-    for (let i = m.from; i < m.to; i++) s += medium(i);
-    parentPort.postMessage({ id: m.id, v: s });
-  }
-});
-`,
-  );
   if (runtimes.some((r) => r.startsWith("node"))) {
     const build = spawnSync(
       bin("deno"),
@@ -81,18 +67,32 @@ parentPort.on("message", (m) => {
   }
 }
 
-function run(runtime, tree, file, extra) {
-  const [command, args] = runtime === "deno"
-    ? [bin("deno"), ["run", "-A", "--no-check", `bench/${file}.ts`, ...extra]]
-    : runtime === "bun"
-    ? [bin("bun"), [`bench/${file}.ts`, ...extra]]
-    : [nodeBinary(runtime.slice(4)), [`.node-test/bench/${file}.js`, ...extra]];
-  return spawnSync(command, args, {
-    cwd: tree,
-    env: { ...process.env, BENCH_RUNS: "3" },
-    encoding: "utf8",
-    timeout: 600_000,
-  });
+// `bench/executor.ts --child` writes the worker files it loads into its tree's .bench-tmp/;
+// a tree from before it did so runs the after tree's, which also keeps the workload the same.
+if (benches.includes("executor")) {
+  const files = ["peer_worker.mjs", "raw_worker.mjs"];
+  for (const file of files) {
+    rmSync(`${trees[1]}/.bench-tmp/${file}`, { force: true });
+  }
+  run(runtimes[0], trees[1], "executor", ["--child", "raw"], 120_000); // Hangs without the files.
+  for (const file of files) {
+    const written = `${trees[1]}/.bench-tmp/${file}`;
+    if (!existsSync(written)) {
+      console.error(
+        `${after}: bench/executor.ts --child does not write ${file}; use a newer AFTER_DIR`,
+      );
+      process.exit(1);
+    }
+    mkdirSync(`${trees[0]}/.bench-tmp`, { recursive: true });
+    copyFileSync(written, `${trees[0]}/.bench-tmp/${file}`);
+  }
+}
+
+/** Says which run gave no figures, and why: its sample is left out of the table. */
+function failed(runtime, tree, what, r) {
+  const why = r.error?.message ?? (r.stderr ?? "").trim().split("\n").at(-1) ??
+    `exit ${r.status}`;
+  console.error(`${runtime} ${tree} ${what}: no figures (${why})`);
 }
 
 /** One run's figures: the executor child's RESULT line, else the results file. */
@@ -102,7 +102,10 @@ function measure(runtime, tree, bench) {
     for (const who of ["threading", "raw"]) {
       const r = run(runtime, tree, "executor", ["--child", who]);
       const line = r.stdout.split("\n").find((l) => l.startsWith("RESULT "));
-      if (line === undefined) continue;
+      if (line === undefined) {
+        failed(runtime, tree, `executor --child ${who}`, r);
+        continue;
+      }
       const { tiny, medium } = JSON.parse(line.slice(7));
       figures[`${who} tiny tasks/s`] = tiny[0];
       figures[`${who} medium tasks/s`] = medium[0];
@@ -110,7 +113,10 @@ function measure(runtime, tree, bench) {
     return figures;
   }
   const r = run(runtime, tree, bench, []);
-  if (r.status !== 0) return {};
+  if (r.status !== 0) {
+    failed(runtime, tree, bench, r);
+    return {};
+  }
   const all = JSON.parse(
     readFileSync(`${tree}/bench/${bench}_results.json`, "utf8"),
   );
